@@ -1,0 +1,64 @@
+{#- Engine differences live here, behind adapter.dispatch, so models stay portable. -#}
+
+{#- Parses an order-line timestamp written as ISO (2011-12-09 12:50:00) or as the original UCI
+    export wrote it (12/9/2011 12:50); null when neither fits. -#}
+{% macro parse_order_timestamp(column) -%}
+    {{- return(adapter.dispatch('parse_order_timestamp', 'customer_analytics')(column)) -}}
+{%- endmacro %}
+
+{% macro default__parse_order_timestamp(column) -%}
+    {{ dbt.safe_cast(column, api.Column.translate_type('timestamp')) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_order_timestamp(column) -%}
+    coalesce(
+        try_cast({{ column }} as timestamp),
+        try_strptime({{ column }}, '%m/%d/%Y %H:%M'),
+        try_strptime({{ column }}, '%m/%d/%Y %H:%M:%S')
+    )
+{%- endmacro %}
+
+{% macro spark__parse_order_timestamp(column) -%}
+    coalesce(
+        try_to_timestamp({{ column }}),
+        try_to_timestamp({{ column }}, 'M/d/yyyy H:mm'),
+        try_to_timestamp({{ column }}, 'M/d/yyyy H:mm:ss')
+    )
+{%- endmacro %}
+
+{#- A stable text key from several columns (md5 of their values joined with '|'). -#}
+{% macro surrogate_key(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '')") -%}
+        {%- if not loop.last -%}{%- do parts.append("'|'") -%}{%- endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{#- ISO day of week: 1 = Monday … 7 = Sunday. -#}
+{% macro iso_day_of_week(date_expr) -%}
+    {{- return(adapter.dispatch('iso_day_of_week', 'customer_analytics')(date_expr)) -}}
+{%- endmacro %}
+
+{% macro default__iso_day_of_week(date_expr) -%}
+    isodow({{ date_expr }})
+{%- endmacro %}
+
+{% macro spark__iso_day_of_week(date_expr) -%}
+    (((dayofweek({{ date_expr }}) + 5) % 7) + 1)
+{%- endmacro %}
+
+{#- Whole days from start_date to end_date. -#}
+{% macro days_between(start_date, end_date) -%}
+    {{- return(adapter.dispatch('days_between', 'customer_analytics')(start_date, end_date)) -}}
+{%- endmacro %}
+
+{% macro default__days_between(start_date, end_date) -%}
+    {{- dbt.datediff(start_date, end_date, 'day') | trim -}}
+{%- endmacro %}
+
+{#- dbt-duckdb's datediff spreads over several lines and casts to timestamp; dates need neither. -#}
+{% macro duckdb__days_between(start_date, end_date) -%}
+    date_diff('day', {{ start_date }}, {{ end_date }})
+{%- endmacro %}

@@ -1,0 +1,83 @@
+{#- One row per customer seen before as_of_date: purchase, return and product counts that the
+    customer marts share. Guest lines (no customer id) are left out by design. -#}
+
+with
+
+order_lines as (
+
+    select * from {{ ref('stg_online_retail__order_lines') }}
+    where
+        customer_id is not null
+        and invoice_date < {{ as_of_date() }}
+
+),
+
+country_counts as (
+
+    select
+        customer_id,
+        country,
+        count(*) as lines
+    from order_lines
+    group by customer_id, country
+
+),
+
+home_country as (
+
+    -- A customer's country is the one most of their lines carry (alphabetical on a tie).
+    select
+        customer_id,
+        country,
+        row_number() over (
+            partition by customer_id order by lines desc, country asc
+        ) as country_rank
+    from country_counts
+
+),
+
+customer_totals as (
+
+    select
+        customer_id,
+        min(invoice_date) as first_seen_date,
+        min(case when line_type = 'sale' then invoice_date end) as first_order_date,
+        max(case when line_type = 'sale' then invoice_date end) as last_order_date,
+        count(distinct case when line_type = 'sale' then invoice_no end) as purchase_orders,
+        count(distinct case when line_type = 'cancellation' then invoice_no end) as cancelled_orders,
+        count(distinct case when line_type = 'sale' then stock_code end) as distinct_products,
+        cast(coalesce(sum(case when line_type = 'sale' then quantity end), 0) as bigint) as items_bought,
+        coalesce(sum(case when line_type = 'sale' then line_revenue end), 0) as gross_revenue,
+        coalesce(-sum(case when line_type in ('cancellation', 'return') then line_revenue end), 0)
+            as returned_revenue
+    from order_lines
+    group by customer_id
+
+),
+
+final as (
+
+    select
+        customer_totals.customer_id,
+        home_country.country,
+        customer_totals.first_seen_date,
+        customer_totals.first_order_date,
+        customer_totals.last_order_date,
+        customer_totals.purchase_orders,
+        customer_totals.cancelled_orders,
+        customer_totals.distinct_products,
+        customer_totals.items_bought,
+        cast(customer_totals.gross_revenue as decimal(18, 2)) as gross_revenue,
+        cast(customer_totals.returned_revenue as decimal(18, 2)) as returned_revenue,
+        cast(customer_totals.gross_revenue - customer_totals.returned_revenue as decimal(18, 2))
+            as net_revenue
+
+    from customer_totals
+    inner join home_country
+        on
+            customer_totals.customer_id = home_country.customer_id
+            and home_country.country_rank = 1
+
+)
+
+select * from final

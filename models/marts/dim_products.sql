@@ -1,0 +1,73 @@
+with
+
+order_lines as (
+
+    select * from {{ ref('stg_online_retail__order_lines') }}
+
+),
+
+descriptions_ranked as (
+
+    -- The current description is the one on the latest line that has one; descriptions
+    -- change over time for the same stock code.
+    select
+        stock_code,
+        description,
+        row_number() over (
+            partition by stock_code
+            order by invoiced_at desc, description asc
+        ) as recency_rank
+    from order_lines
+    where description is not null
+
+),
+
+sales as (
+
+    select
+        stock_code,
+        min(case when line_type = 'sale' then invoice_date end) as first_sold_date,
+        max(case when line_type = 'sale' then invoice_date end) as last_sold_date,
+        min(case when line_type = 'sale' then unit_price end) as min_unit_price,
+        max(case when line_type = 'sale' then unit_price end) as max_unit_price,
+        avg(case when line_type = 'sale' then unit_price end) as avg_unit_price,
+        percentile_cont(0.5) within group (
+            order by case when line_type = 'sale' then unit_price end
+        ) as median_unit_price,
+        cast(coalesce(sum(case when line_type = 'sale' then quantity end), 0) as bigint) as quantity_sold,
+        count(distinct case when line_type = 'sale' then invoice_no end) as orders,
+        sum(case when is_product_line then line_revenue else 0 end) as net_revenue,
+        max(case when line_type in ('non_product', 'adjustment') then 1 else 0 end) = 0 as is_product,
+        count(*) as lines
+
+    from order_lines
+    group by stock_code
+
+),
+
+final as (
+
+    select
+        sales.stock_code,
+        descriptions_ranked.description,
+        sales.is_product,
+        sales.first_sold_date,
+        sales.last_sold_date,
+        cast(sales.min_unit_price as decimal(18, 3)) as min_unit_price,
+        cast(sales.median_unit_price as decimal(18, 3)) as median_unit_price,
+        cast(sales.avg_unit_price as decimal(18, 3)) as avg_unit_price,
+        cast(sales.max_unit_price as decimal(18, 3)) as max_unit_price,
+        sales.quantity_sold,
+        sales.orders,
+        cast(sales.net_revenue as decimal(18, 2)) as net_revenue,
+        sales.lines
+
+    from sales
+    left join descriptions_ranked
+        on
+            sales.stock_code = descriptions_ranked.stock_code
+            and descriptions_ranked.recency_rank = 1
+
+)
+
+select * from final
