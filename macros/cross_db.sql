@@ -62,3 +62,21 @@
 {% macro duckdb__days_between(start_date, end_date) -%}
     date_diff('day', {{ start_date }}, {{ end_date }})
 {%- endmacro %}
+
+{#- Casts a value, giving null instead of an error when it does not convert. dbt.safe_cast is a
+    plain cast on dbt-duckdb, so the engines that have try_cast use it here. -#}
+{% macro try_cast_to(column, data_type) -%}
+    {{- return(adapter.dispatch('try_cast_to', 'customer_analytics')(column, data_type)) -}}
+{%- endmacro %}
+
+{% macro default__try_cast_to(column, data_type) -%}
+    {{ dbt.safe_cast(column, data_type) }}
+{%- endmacro %}
+
+{% macro duckdb__try_cast_to(column, data_type) -%}
+    try_cast({{ column }} as {{ data_type }})
+{%- endmacro %}
+
+{% macro spark__try_cast_to(column, data_type) -%}
+    try_cast({{ column }} as {{ data_type }})
+{%- endmacro %}

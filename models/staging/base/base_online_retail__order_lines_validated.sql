@@ -48,12 +48,12 @@ typed as (
 
     select
         *,
-        {{ dbt.safe_cast('quantity_text', api.Column.translate_type('bigint')) }} as quantity,
-        {{ dbt.safe_cast('unit_price_text', 'decimal(18, 3)') }} as unit_price,
+        {{ try_cast_to('quantity_text', api.Column.translate_type('bigint')) }} as quantity,
+        {{ try_cast_to('unit_price_text', 'decimal(18, 3)') }} as unit_price,
         {{ parse_order_timestamp('invoice_date_text') }} as invoiced_at,
         -- Exports often write numeric ids as floats (17850.0); integral numbers become 17850,
         -- anything else is kept as text so alphanumeric ids still work.
-        {{ dbt.safe_cast('customer_id_text', 'decimal(38, 6)') }} as customer_id_number
+        {{ try_cast_to('customer_id_text', 'decimal(38, 6)') }} as customer_id_number
 
     from trimmed
 

@@ -1,0 +1,63 @@
+-- Revenue is neither lost nor double counted between staging and the marts: the order lines,
+-- the orders and (for days before as_of_date) the daily shop sales add up to the staged
+-- revenue. Orders and days round to the cent, so they may differ by half a cent per row.
+
+with
+
+staged as (
+
+    select
+        sum(line_revenue) as revenue,
+        sum(case when invoice_date < {{ as_of_date() }} then line_revenue else 0 end)
+            as revenue_before_as_of
+    from {{ ref('stg_online_retail__order_lines') }}
+
+),
+
+order_lines as (
+
+    select sum(line_revenue) as revenue
+    from {{ ref('fct_order_lines') }}
+
+),
+
+orders as (
+
+    select
+        sum(net_value) as revenue,
+        count(*) as row_count
+    from {{ ref('fct_orders') }}
+
+),
+
+daily_sales as (
+
+    select
+        sum(net_revenue) as revenue,
+        count(*) as row_count
+    from {{ ref('fct_daily_sales') }}
+
+),
+
+final as (
+
+    select
+        staged.revenue as staged_revenue,
+        staged.revenue_before_as_of as staged_revenue_before_as_of,
+        order_lines.revenue as order_lines_revenue,
+        orders.revenue as orders_revenue,
+        orders.row_count as orders_rows,
+        daily_sales.revenue as daily_sales_revenue,
+        daily_sales.row_count as daily_sales_rows
+    from staged
+    cross join order_lines
+    cross join orders
+    cross join daily_sales
+
+)
+
+select * from final
+where
+    order_lines_revenue <> staged_revenue
+    or abs(orders_revenue - staged_revenue) > 0.005 * orders_rows
+    or abs(daily_sales_revenue - staged_revenue_before_as_of) > 0.005 * daily_sales_rows
