@@ -16,9 +16,11 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: build test install data dbt-build lint pytest summary clean
+.PHONY: build test install data dbt-build lint pytest summary clean publish export report install-tableau
 
-build: install data dbt-build summary
+# publish runs only after a successful dbt build (make stops at the first failure), so a failed
+# build leaves the previous published copy in place for BI readers.
+build: install data dbt-build publish summary
 
 test: install data lint dbt-build pytest
 
@@ -43,6 +45,25 @@ dbt-build:
 
 summary:
 	$(PY) -m python_ml.warehouse summary
+
+# BI tools read the published copy (or the exports), never warehouse.duckdb, which dbt locks while
+# it builds. Paths: env WAREHOUSE_PATH (built) and PUBLISHED_WAREHOUSE_PATH (published copy).
+publish: | $(VENV)/.installed
+	$(PY) -m python_ml.publish publish
+
+# Parquet always; Tableau .hyper extracts too when the optional group is installed (make install-tableau).
+export: | $(VENV)/.installed
+	$(PY) -m python_ml.publish export --out exports
+
+report: | $(VENV)/.installed
+	$(PY) -m python_ml.report --out report/index.html
+
+# The optional `tableau` group of pyproject.toml (~300 MB; not part of build or test): Tableau's
+# Hyper API, for `make export` to write .hyper extracts too.
+install-tableau: | $(VENV)/.installed
+	$(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["tableau"], sep="\n")' \
+		> $(VENV)/tableau-requirements.txt
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -r $(VENV)/tableau-requirements.txt
 
 lint:
 	$(VENV)/bin/sqlfluff lint models macros analyses tests
