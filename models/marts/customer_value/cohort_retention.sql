@@ -1,0 +1,130 @@
+{#- One row per monthly acquisition cohort (month of first purchase) × month since first
+    purchase, from month 0 to the month before as_of_date: how many of the cohort bought, the
+    cohort's net product revenue that month and cumulatively per cohort customer. Months without
+    activity are zero rows, so every cohort has every month up to as_of_date. -#}
+
+with
+
+customers as (
+
+    select * from {{ ref('dim_customers') }}
+    where has_purchased
+
+),
+
+order_lines as (
+
+    select * from {{ ref('fct_order_lines') }}
+    where
+        customer_id is not null
+        and is_product_line
+        and invoice_date < {{ as_of_date() }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('int_calendar') }}
+
+),
+
+months as (
+
+    select distinct month_start_date as activity_month
+    from calendar
+
+),
+
+cohorts as (
+
+    select
+        cohort_month,
+        count(*) as cohort_customers
+    from customers
+    group by cohort_month
+
+),
+
+customer_months as (
+
+    select
+        customers.cohort_month,
+        order_lines.customer_id,
+        cast({{ dbt.date_trunc('month', 'order_lines.invoice_date') }} as date) as activity_month,
+        max(case when order_lines.line_type = 'sale' then 1 else 0 end) as is_active,
+        sum(order_lines.line_revenue) as net_revenue
+
+    from order_lines
+    inner join customers
+        on order_lines.customer_id = customers.customer_id
+    group by customers.cohort_month, order_lines.customer_id, activity_month
+
+),
+
+cohort_activity as (
+
+    select
+        cohort_month,
+        activity_month,
+        sum(is_active) as customers_active,
+        sum(net_revenue) as revenue
+    from customer_months
+    group by cohort_month, activity_month
+
+),
+
+cohort_grid as (
+
+    -- Every cohort × every month from its first to the last month before as_of_date.
+    select
+        cohorts.cohort_month,
+        cohorts.cohort_customers,
+        months.activity_month
+    from cohorts
+    inner join months
+        on months.activity_month >= cohorts.cohort_month
+
+),
+
+filled as (
+
+    select
+        cohort_grid.cohort_month,
+        cohort_grid.activity_month,
+        cohort_grid.cohort_customers,
+        coalesce(cohort_activity.customers_active, 0) as customers_active,
+        coalesce(cohort_activity.revenue, 0) as revenue
+
+    from cohort_grid
+    left join cohort_activity
+        on
+            cohort_grid.cohort_month = cohort_activity.cohort_month
+            and cohort_grid.activity_month = cohort_activity.activity_month
+
+),
+
+final as (
+
+    select
+        cohort_month,
+        cast({{ dbt.datediff('cohort_month', 'activity_month', 'month') }} as integer) as months_since_first_purchase,
+        activity_month,
+        cast({{ dbt.dateadd('month', 1, 'activity_month') }} as date) <= {{ as_of_date() }} as is_complete_month,
+        cast(cohort_customers as bigint) as cohort_customers,
+        cast(customers_active as bigint) as customers_active,
+        cast(customers_active * 1.0 / cohort_customers as decimal(18, 4)) as retention_rate,
+        cast(revenue as decimal(18, 2)) as revenue,
+        cast(
+            sum(revenue) over (partition by cohort_month order by activity_month rows unbounded preceding)
+            as decimal(18, 2)
+        ) as cumulative_revenue,
+        cast(
+            sum(revenue) over (partition by cohort_month order by activity_month rows unbounded preceding)
+            / cohort_customers as decimal(18, 2)
+        ) as cumulative_revenue_per_customer
+
+    from filled
+
+)
+
+select * from final

@@ -1,0 +1,62 @@
+-- Within each group a larger top percent never holds a smaller revenue share or fewer
+-- customers, and the 'all' group's revenue is customer_rfm's total monetary.
+
+with
+
+concentration as (
+
+    select * from {{ ref('customer_value_concentration') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('customer_rfm') }}
+
+),
+
+stepped as (
+
+    select
+        dimension,
+        dimension_value,
+        top_percent,
+        top_customers,
+        revenue_share,
+        lag(top_customers) over (
+            partition by dimension, dimension_value order by top_percent
+        ) as previous_top_customers,
+        lag(revenue_share) over (
+            partition by dimension, dimension_value order by top_percent
+        ) as previous_revenue_share
+    from concentration
+
+),
+
+totals as (
+
+    select cast(sum(monetary) as decimal(18, 2)) as monetary
+    from customers
+
+)
+
+select
+    stepped.dimension,
+    stepped.dimension_value,
+    stepped.top_percent
+from stepped
+where
+    stepped.top_customers < stepped.previous_top_customers
+    or stepped.revenue_share < stepped.previous_revenue_share
+
+union all
+
+select
+    concentration.dimension,
+    concentration.dimension_value,
+    concentration.top_percent
+from concentration
+cross join totals
+where
+    concentration.dimension = 'all'
+    and concentration.revenue <> totals.monetary
