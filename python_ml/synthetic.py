@@ -14,8 +14,9 @@ data has structure for downstream models to find:
 
 Generation runs day by day with vectorised numpy. The state carried between days is
 per-customer arrays plus the cancellations scheduled for the next few trading days, so memory
-does not grow with the number of lines. Every day draws from its own generator
-``default_rng([seed, DAY_STREAM, day_index])``, so a configuration always gives the same bytes.
+does not grow with the number of lines. Every day draws from its own generators
+``default_rng([seed, STREAM, day_index])`` (one stream for who buys, one for everything else),
+so a configuration always gives the same bytes, however the output is consumed.
 
 Command line::
 
@@ -158,13 +159,13 @@ ITEMS_BY_CATEGORY = (
     ("CUSHION COVER", "PHOTO FRAME", "WALL CLOCK", "MIRROR", "COAT HANGER", "DOOR STOP",
      "HOT WATER BOTTLE", "THROW", "BOX FRAME", "HOOK", "TRINKET BOX", "DRAWER KNOB"),
 )
-SIZES = ("", "", "SMALL ", "LARGE ", "SET OF 3 ", "PACK OF 12 ")
-COLOURS = ("", "", "WHITE ", "RED ", "PINK ", "BLUE ", "GREEN ", "CREAM ", "IVORY ", "BLACK ",
+SIZES = ("", "SMALL ", "LARGE ", "SET OF 3 ", "PACK OF 12 ")
+COLOURS = ("", "WHITE ", "RED ", "PINK ", "BLUE ", "GREEN ", "CREAM ", "IVORY ", "BLACK ",
            "SILVER ", "GOLD ", "RED/WHITE ", "ASSORTED ")
-SUFFIXES = ("", "", "", " DESIGN", ", SET OF 6")
+SUFFIXES = (("", 0.87), (" DESIGN", 0.1), (", GIFT BOXED", 0.03))  # with their shares
 # How a renamed product's description changes: the first pattern found is replaced.
 RENAMES = (("SET OF 3 ", "SET/3 "), ("PACK OF 12 ", "PACK 12 "), ("WHITE ", "CREAM "),
-           ("RED/WHITE ", "RED AND WHITE "), (" DESIGN", ""), (", SET OF 6", " SET 6"))
+           ("RED/WHITE ", "RED AND WHITE "), (" DESIGN", ""), (", GIFT BOXED", " GIFT BOX"))
 
 # Price points per product price band: (upper price bound, pack sizes to choose from).
 PACKS_BY_PRICE = ((0.6, (6, 10, 12, 12, 24, 25)), (2.0, (1, 1, 2, 4, 6, 12)),
@@ -637,19 +638,22 @@ def _build_catalogue(config: GeneratorConfig, calendar: _Calendar) -> _Catalogue
 
 def _describe_products(rng: np.random.Generator, theme: np.ndarray, n_themes: int) -> list[str]:
     """Uppercase descriptions '[SIZE ][COLOUR ]MOTIF ITEM[SUFFIX]', unique within the catalogue:
-    each theme is one motif with one item category, and its products take distinct combinations."""
+    each theme is one motif with one item category, and its products take distinct
+    size/colour/item combinations."""
     combos = [(m, c) for m in range(len(MOTIFS)) for c in range(len(ITEMS_BY_CATEGORY))]
     chosen = rng.permutation(len(combos))[:n_themes]
+    suffix_shares = _cumulative_shares([share for _, share in SUFFIXES])
     descriptions: list[str] = []
     for t, combo in enumerate(chosen):
         motif, category = combos[combo]
         items = ITEMS_BY_CATEGORY[category]
-        shape = (len(SIZES), len(COLOURS), len(items), len(SUFFIXES))
+        shape = (len(SIZES), len(COLOURS), len(items))
         count = int(np.count_nonzero(theme == t))
         picks = rng.choice(int(np.prod(shape)), count, replace=False)
-        for size, colour, item, suffix in zip(*np.unravel_index(picks, shape)):
+        suffixes = _draw_weighted(rng, suffix_shares, count)
+        for size, colour, item, suffix in zip(*np.unravel_index(picks, shape), suffixes):
             descriptions.append(
-                f"{SIZES[size]}{COLOURS[colour]}{MOTIFS[motif]} {items[item]}{SUFFIXES[suffix]}"
+                f"{SIZES[size]}{COLOURS[colour]}{MOTIFS[motif]} {items[item]}{SUFFIXES[suffix][0]}"
             )
     return descriptions
 
