@@ -15,10 +15,9 @@ as_of as (
 cutoff_offsets as (
 
     select
-        offsets.cutoff_name,
-        offsets.windows_before_as_of
-    from (values ('training', 2), ('evaluation', 1), ('production', 0))
-        as offsets (cutoff_name, windows_before_as_of)
+        listed.cutoff_name,
+        listed.windows_before_as_of
+    from (values ('training', 2), ('evaluation', 1), ('production', 0)) as listed (cutoff_name, windows_before_as_of)
 
 ),
 

@@ -18,7 +18,12 @@ order_lines as (
     where
         customer_id is not null
         and is_product_line
-        and invoice_date < {{ as_of_date() }}
+
+),
+
+as_of as (
+
+    select {{ as_of_date() }} as as_of_date
 
 ),
 
@@ -30,8 +35,12 @@ calendar as (
 
 months as (
 
-    select distinct month_start_date as activity_month
+    -- The calendar ends the day before as_of_date, so this is every month up to as_of_date.
+    select distinct
+        calendar.month_start_date as activity_month,
+        as_of.as_of_date
     from calendar
+    cross join as_of
 
 ),
 
@@ -57,6 +66,8 @@ customer_months as (
     from order_lines
     inner join customers
         on order_lines.customer_id = customers.customer_id
+    cross join as_of
+    where order_lines.invoice_date < as_of.as_of_date
     group by customers.cohort_month, order_lines.customer_id, activity_month
 
 ),
@@ -79,10 +90,11 @@ cohort_grid as (
     select
         cohorts.cohort_month,
         cohorts.cohort_customers,
-        months.activity_month
+        months.activity_month,
+        months.as_of_date
     from cohorts
     inner join months
-        on months.activity_month >= cohorts.cohort_month
+        on cohorts.cohort_month <= months.activity_month
 
 ),
 
@@ -92,6 +104,7 @@ filled as (
         cohort_grid.cohort_month,
         cohort_grid.activity_month,
         cohort_grid.cohort_customers,
+        cohort_grid.as_of_date,
         coalesce(cohort_activity.customers_active, 0) as customers_active,
         coalesce(cohort_activity.revenue, 0) as revenue
 
@@ -107,9 +120,13 @@ final as (
 
     select
         cohort_month,
-        cast({{ dbt.datediff('cohort_month', 'activity_month', 'month') }} as integer) as months_since_first_purchase,
+        cast(
+            (extract(year from activity_month) - extract(year from cohort_month)) * 12
+            + extract(month from activity_month) - extract(month from cohort_month)
+            as integer
+        ) as months_since_first_purchase,
         activity_month,
-        cast({{ dbt.dateadd('month', 1, 'activity_month') }} as date) <= {{ as_of_date() }} as is_complete_month,
+        cast({{ dbt.dateadd('month', 1, 'activity_month') }} as date) <= as_of_date as is_complete_month,
         cast(cohort_customers as bigint) as cohort_customers,
         cast(customers_active as bigint) as customers_active,
         cast(customers_active * 1.0 / cohort_customers as decimal(18, 4)) as retention_rate,

@@ -34,8 +34,8 @@ recounted as (
     left join orders
         on
             targets.customer_id = orders.customer_id
-            and orders.invoice_date >= targets.cutoff_date
-            and orders.invoice_date < targets.window_end_date
+            and targets.cutoff_date <= orders.invoice_date
+            and targets.window_end_date > orders.invoice_date
     group by targets.cutoff_name, targets.customer_id
 
 )
