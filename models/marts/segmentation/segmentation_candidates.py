@@ -1,0 +1,12 @@
+"""Every clustering candidate (K-means k=2..10, Ward, Gaussian mixture, DBSCAN) fitted on the
+customer RFM features, with its metrics, stability and the rule-based choice; see
+python_ml.clustering.compare_clusterings. Typed for BI in segmentation_model_comparison."""
+
+from python_ml.clustering import FEATURE_COLUMNS, compare_clusterings
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    random_seed = dbt.config.get("random_seed")
+    customers = dbt.ref("customer_rfm").project(", ".join(("customer_id",) + FEATURE_COLUMNS)).df()
+    return compare_clusterings(customers, seed=int(random_seed))

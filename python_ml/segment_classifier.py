@@ -1,0 +1,272 @@
+"""Segment classifier: predicts a customer's RFM segment from what is known early (the first
+order and the first 60 days), evaluated on held-out customers against a majority-class baseline,
+with permutation feature importance, and applied to recent customers.
+
+Grain: one row per customer (int_customer_lines_aggregated_to_first_60_days joined to the RFM
+segment). Customers whose 60-day window is complete (days_observed = 60) are split into training
+and held-out customers; customers whose window is still open are only predicted. Deterministic
+for the same rows and seed: rows are sorted by customer_id, every random step takes the seed and
+the model runs on one thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
+
+# Money and counts from the first basket and the first 30/60 days; days_since_first_order is
+# known at prediction time and tells the model how much time the segment had to form.
+NUMERIC_FEATURES = (
+    "days_since_first_order",
+    "first_basket_value",
+    "first_basket_items",
+    "first_basket_products",
+    "first_basket_avg_unit_price",
+    "orders_first_30_days",
+    "orders_first_60_days",
+    "items_first_60_days",
+    "distinct_products_first_60_days",
+    "avg_line_quantity_first_60_days",
+    "net_revenue_first_60_days",
+    "return_share_first_60_days",
+    "days_to_second_order",
+)
+COUNTRY_FEATURE = "country"
+FEATURES = NUMERIC_FEATURES + (COUNTRY_FEATURE,)
+OTHER_COUNTRY = "Other"
+# Countries with fewer training customers than this are pooled as "Other" (too few to learn).
+MIN_COUNTRY_CUSTOMERS = 20
+WINDOW_DAYS = 60
+TEST_SHARE = 0.25
+N_TREES = 100
+MAX_TREE_ROWS = 50_000
+PERMUTATION_REPEATS = 5
+# Permutation importance re-predicts the held-out rows features x repeats times; a seeded sample
+# of them keeps that bounded.
+PERMUTATION_MAX_ROWS = 20_000
+
+CLASSIFIER = "segment_classifier"
+BASELINE = "majority_baseline"
+
+
+def split_customers(frame: pd.DataFrame, seed: int, test_share: float = TEST_SHARE) -> pd.Series:
+    """Per row: 'training' or 'holdout' for customers with a complete window (days_observed >=
+    WINDOW_DAYS), stratified by rfm_segment when every segment has 2+ customers, else a plain
+    seeded split; 'recent' for customers whose window is still open. Rows must be in
+    customer_id order for the split to be reproducible."""
+    split = pd.Series("recent", index=frame.index, dtype="object")
+    complete = frame.index[frame["days_observed"] >= WINDOW_DAYS]
+    labels = frame.loc[complete, "rfm_segment"]
+    stratify = labels if labels.value_counts().min() >= 2 else None
+    training, holdout = train_test_split(complete, test_size=test_share, random_state=seed, stratify=stratify)
+    split[training] = "training"
+    split[holdout] = "holdout"
+    return split
+
+
+def country_categories(countries: pd.Series) -> list[str]:
+    """Countries with at least MIN_COUNTRY_CUSTOMERS rows in `countries` (the training rows),
+    sorted, then "Other"; the list fixes each country's integer code."""
+    counts = countries.value_counts()
+    return sorted(counts[counts >= MIN_COUNTRY_CUSTOMERS].index) + [OTHER_COUNTRY]
+
+
+def encode_features(frame: pd.DataFrame, countries: Sequence[str]) -> pd.DataFrame:
+    """Feature matrix (FEATURES order, float64): numeric columns as they are (missing stays NaN:
+    no second order in the window), country as its position in `countries`, unknown -> Other.
+    The codes are alphabetical positions; a tree isolates one country with two splits, and
+    permutation importance treats country as one feature."""
+    encoded = frame.loc[:, list(NUMERIC_FEATURES)].astype("float64")
+    codes = {country: position for position, country in enumerate(countries)}
+    other = codes[OTHER_COUNTRY]
+    encoded[COUNTRY_FEATURE] = [float(codes.get(country, other)) for country in frame[COUNTRY_FEATURE]]
+    return encoded
+
+
+def train_classifier(features: pd.DataFrame, segments: pd.Series, seed: int) -> RandomForestClassifier:
+    """Random forest on the encoded features (trees split on missing values natively). Classes
+    are weighted inversely to their frequency in each bootstrap sample, because macro-F1 - every
+    segment counts, including small ones such as Can't Lose Them - is what marketing needs; each
+    tree sees at most MAX_TREE_ROWS customers so training stays linear at a million customers."""
+    model = RandomForestClassifier(
+        n_estimators=N_TREES,
+        min_samples_leaf=5,
+        class_weight="balanced_subsample",
+        max_samples=min(len(features), MAX_TREE_ROWS),
+        random_state=seed,
+        n_jobs=1,
+    )
+    with threadpool_limits(limits=1):
+        return model.fit(features, segments.to_numpy())
+
+
+def predict_segments(model: RandomForestClassifier, features: pd.DataFrame) -> pd.DataFrame:
+    """Per row: predicted_segment (most probable class) and predicted_probability (its
+    probability, 0..1)."""
+    with threadpool_limits(limits=1):
+        probabilities = model.predict_proba(features)
+    best = probabilities.argmax(axis=1)
+    return pd.DataFrame(
+        {
+            "predicted_segment": model.classes_[best],
+            "predicted_probability": probabilities[np.arange(len(best)), best],
+        },
+        index=features.index,
+    )
+
+
+def evaluate_predictions(actual: pd.Series, predicted: pd.Series, evaluated_model: str) -> pd.DataFrame:
+    """Long metrics table for one model on the held-out rows: accuracy and macro-F1 (overall),
+    precision, recall, f1 and support per actual segment, and one confusion_count per (actual,
+    predicted) pair. Columns: evaluated_model, metric, actual_segment, predicted_segment, value.
+    Segments are the union of actual and predicted; a segment never predicted has precision 0."""
+    actual = actual.to_numpy()
+    predicted = predicted.to_numpy()
+    segments = sorted(set(actual) | set(predicted))
+    rows = [
+        (evaluated_model, "accuracy", None, None, accuracy_score(actual, predicted)),
+        (
+            evaluated_model,
+            "macro_f1",
+            None,
+            None,
+            f1_score(actual, predicted, labels=segments, average="macro", zero_division=0),
+        ),
+    ]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        actual, predicted, labels=segments, zero_division=0
+    )
+    for position, segment in enumerate(segments):
+        rows += [
+            (evaluated_model, "precision", segment, None, precision[position]),
+            (evaluated_model, "recall", segment, None, recall[position]),
+            (evaluated_model, "f1", segment, None, f1[position]),
+            (evaluated_model, "support", segment, None, support[position]),
+        ]
+    counts = confusion_matrix(actual, predicted, labels=segments)
+    for row_position, actual_segment in enumerate(segments):
+        for column_position, predicted_segment in enumerate(segments):
+            rows.append(
+                (
+                    evaluated_model,
+                    "confusion_count",
+                    actual_segment,
+                    predicted_segment,
+                    counts[row_position, column_position],
+                )
+            )
+    metrics = pd.DataFrame(
+        rows, columns=["evaluated_model", "metric", "actual_segment", "predicted_segment", "value"]
+    )
+    metrics["value"] = metrics["value"].astype("float64")
+    return metrics
+
+
+def measure_permutation_importance(
+    model: RandomForestClassifier, features: pd.DataFrame, segments: pd.Series, seed: int
+) -> pd.DataFrame:
+    """Drop in held-out macro-F1 when one feature's values are shuffled (PERMUTATION_REPEATS
+    seeded shuffles, on at most PERMUTATION_MAX_ROWS seeded rows). One row per feature, most
+    important first: feature, importance_mean, importance_std, importance_rank (1 = most
+    important; ties by feature name)."""
+    if len(features) > PERMUTATION_MAX_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(len(features), PERMUTATION_MAX_ROWS, replace=False))
+        features, segments = features.iloc[rows], segments.iloc[rows]
+    with threadpool_limits(limits=1):
+        result = permutation_importance(
+            model,
+            features,
+            segments.to_numpy(),
+            scoring="f1_macro",
+            n_repeats=PERMUTATION_REPEATS,
+            random_state=seed,
+            n_jobs=1,
+        )
+    importance = pd.DataFrame(
+        {
+            "feature": list(features.columns),
+            "importance_mean": result.importances_mean,
+            "importance_std": result.importances_std,
+        }
+    )
+    importance = importance.sort_values(["importance_mean", "feature"], ascending=[False, True], kind="mergesort")
+    importance["importance_rank"] = np.arange(1, len(importance) + 1)
+    return importance.reset_index(drop=True)
+
+
+def fit_segment_classifier(customers: pd.DataFrame, seed: int) -> dict:
+    """Splits, encodes and trains on customer rows (customer_id, rfm_segment, days_observed,
+    FEATURES). Returns a dict: customers (sorted by customer_id, with `split`), features (encoded,
+    same order), model, and majority_segment (most common training segment; ties by name)."""
+    customers = customers.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+    customers["split"] = split_customers(customers, seed)
+    training = customers["split"] == "training"
+    countries = country_categories(customers.loc[training, COUNTRY_FEATURE])
+    features = encode_features(customers, countries)
+    model = train_classifier(features[training], customers.loc[training, "rfm_segment"], seed)
+    counts = customers.loc[training, "rfm_segment"].value_counts()
+    majority_segment = sorted(counts[counts == counts.max()].index)[0]
+    return {"customers": customers, "features": features, "model": model, "majority_segment": majority_segment}
+
+
+def predict_customer_segments(customers: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Trains (fit_segment_classifier) and predicts every customer. One row per customer, sorted
+    by customer_id: customer_id, classifier_split ('training', 'holdout' or 'recent': window
+    still open, the customers the classifier is for), rfm_segment (the actual one today),
+    predicted_segment, predicted_probability."""
+    fitted = fit_segment_classifier(customers, seed)
+    predictions = predict_segments(fitted["model"], fitted["features"])
+    frame = fitted["customers"]
+    return pd.DataFrame(
+        {
+            "customer_id": frame["customer_id"],
+            "classifier_split": frame["split"],
+            "rfm_segment": frame["rfm_segment"],
+            "predicted_segment": predictions["predicted_segment"],
+            "predicted_probability": predictions["predicted_probability"],
+        }
+    )
+
+
+def evaluate_segment_classifier(customers: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Trains (fit_segment_classifier) and evaluates on the held-out customers. One long frame:
+    rows with record_type 'metric' (evaluate_predictions for the classifier and the majority
+    baseline, plus training_customers / holdout_customers / recent_customers counts) and rows with
+    record_type 'importance' (measure_permutation_importance). Columns: record_type,
+    evaluated_model, metric, actual_segment, predicted_segment, value, feature, importance_mean,
+    importance_std, importance_rank."""
+    fitted = fit_segment_classifier(customers, seed)
+    frame, features, model = fitted["customers"], fitted["features"], fitted["model"]
+    holdout = frame["split"] == "holdout"
+    actual = frame.loc[holdout, "rfm_segment"]
+    predicted = predict_segments(model, features[holdout])["predicted_segment"]
+    baseline = pd.Series(fitted["majority_segment"], index=actual.index)
+    counts = frame["split"].value_counts()
+    sizes = pd.DataFrame(
+        {
+            "evaluated_model": CLASSIFIER,
+            "metric": [f"{split}_customers" for split in ("training", "holdout", "recent")],
+            "actual_segment": None,
+            "predicted_segment": None,
+            "value": [float(counts.get(split, 0)) for split in ("training", "holdout", "recent")],
+        }
+    )
+    metrics = pd.concat(
+        [
+            sizes,
+            evaluate_predictions(actual, predicted, CLASSIFIER),
+            evaluate_predictions(actual, baseline, BASELINE),
+        ],
+        ignore_index=True,
+    )
+    metrics.insert(0, "record_type", "metric")
+    importance = measure_permutation_importance(model, features[holdout], actual, seed)
+    importance.insert(0, "record_type", "importance")
+    return pd.concat([metrics, importance], ignore_index=True)
