@@ -3,7 +3,14 @@
     (Invoice, Price, "Customer ID"), as one CSV/Parquet file or a glob of them. Before every run
     they are registered as the view staging.raw_order_lines with canonical snake_case names, every
     value as text (typing happens in staging, so a bad value becomes a rejected line, not a
-    failed load), plus the file and the 1-based data row each line came from. -#}
+    failed load), plus the file and the 1-based data row each line came from.
+
+    Problems with a whole file, or with a line the CSV reader cannot split into fields, stop the
+    build here with a compilation error naming the file, the line and column where they apply,
+    and what was expected: an empty file, a file that is not UTF-8 text, a header without a
+    required column, a line with more or fewer fields than the header, an unterminated quote.
+    Nothing is skipped silently: the view reads with every CSV option explicit (no sniffing, no
+    ignore_errors), so a line it cannot read fails the build rather than vanishing. -#}
 
 {% macro order_lines_path() -%}
     {{- return(var('raw_order_lines', env_var('RAW_ORDER_LINES', 'data/synthetic/order_lines/*.csv'))) -}}
@@ -23,6 +30,11 @@
     }) -}}
 {%- endmacro %}
 
+{#- Field delimiters recognised in a CSV header, most usual first (a tie goes to the first). -#}
+{% macro order_line_delimiters() -%}
+    {{- return([',', ';', '\t', '|']) -}}
+{%- endmacro %}
+
 {% macro register_order_lines() -%}
     {{- return(adapter.dispatch('register_order_lines', 'customer_analytics')()) -}}
 {%- endmacro %}
@@ -30,46 +42,58 @@
 {% macro duckdb__register_order_lines() -%}
     {%- if not execute -%}{{- return('') -}}{%- endif -%}
     {%- set path = order_lines_path() -%}
-    {%- set quoted_path = "'" ~ (path | replace("'", "''")) ~ "'" -%}
-    {%- set first_file = duckdb__first_order_lines_file(path, quoted_path) -%}
+    {%- set quoted_path = duckdb__quote_literal(path) -%}
     {%- if path.lower().endswith('.parquet') -%}
+        {%- set first_file = duckdb__first_order_lines_file(path, quoted_path) -%}
         {%- set reader = "read_parquet(" ~ quoted_path ~ ", filename = true, file_row_number = true)" -%}
+        {%- set found = run_query("describe select * from " ~ reader).columns[0].values() | list -%}
+        {%- set column_for = resolve_order_line_columns(found, first_file, 1) -%}
+        {%- set scanned -%}
+            select
+                {% for canonical, source_column in column_for.items() -%}
+                cast("{{ source_column }}" as varchar) as {{ canonical }},
+                {% endfor -%}
+                filename as source_file,
+                cast(file_row_number as bigint) + 1 as source_row_number
+            from {{ reader }}
+        {%- endset -%}
     {%- else -%}
-        {%- set reader = "read_csv(" ~ quoted_path ~ ", header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', filename = true)" -%}
-    {%- endif -%}
-    {%- set found = run_query("describe select * from " ~ reader).columns[0].values() | list -%}
-    {%- set column_for = resolve_order_line_columns(found, first_file) -%}
-
-    create schema if not exists staging;
-    create or replace view staging.raw_order_lines as
-    with scanned as (
-        select
-            {% for canonical, source_column in column_for.items() -%}
-            cast("{{ source_column }}" as varchar) as {{ canonical }},
-            {% endfor -%}
-            filename as source_file,
-            {% if path.lower().endswith('.parquet') -%}
-            cast(file_row_number as bigint) + 1 as source_row_number
-            {%- else -%}
+        {%- set groups = duckdb__checked_csv_header_groups(path, quoted_path) -%}
+        {%- set scanned -%}
+            {% for group in groups -%}
             {#- CSV has no row-number column; the scan keeps file and row order
                 (preserve_insertion_order), so a running number restarted per file is the
                 line's data row. -#}
-            row_number() over () as scan_order
-            {%- endif %}
-        from {{ reader }}
-    )
+            select
+                *,
+                scan_order - min(scan_order) over (partition by source_file) + 1 as source_row_number
+            from (
+                select
+                    {% for canonical, field in group.column_for.items() -%}
+                    {{ field }} as {{ canonical }},
+                    {% endfor -%}
+                    filename as source_file,
+                    row_number() over () as scan_order
+                from {{ duckdb__order_lines_csv_reader(group, false) }}
+            )
+            {% if not loop.last %}union all{% endif %}
+            {% endfor -%}
+        {%- endset -%}
+    {%- endif %}
 
-    {% if path.lower().endswith('.parquet') -%}
-    select * from scanned
-    {%- else -%}
+    create schema if not exists staging;
+    create or replace view staging.raw_order_lines as
     select
-        {% for canonical in column_for -%}
+        {% for canonical in order_line_column_aliases() -%}
         {{ canonical }},
         {% endfor -%}
         source_file,
-        scan_order - min(scan_order) over (partition by source_file) + 1 as source_row_number
-    from scanned
-    {%- endif %}
+        source_row_number
+    from ({{ scanned }})
+{%- endmacro %}
+
+{% macro duckdb__quote_literal(text) -%}
+    {{- return("'" ~ (text | replace("'", "''")) ~ "'") -}}
 {%- endmacro %}
 
 {% macro duckdb__first_order_lines_file(path, quoted_path) -%}
@@ -83,9 +107,191 @@
     {{- return(files[0]) -}}
 {%- endmacro %}
 
+{#- read_csv over one group of files sharing a header, with every option explicit: the sniffer
+    is off because it mis-detects escapes on real exports and, on a small file, skips a line it
+    cannot fit instead of failing. Fields are named c1..cN by position, so any header spelling
+    (quotes, duplicates, odd characters) is safe. With `store_rejects`, lines the reader cannot
+    split are recorded in a temporary table instead of failing the scan (used by the check). -#}
+{% macro duckdb__order_lines_csv_reader(group, store_rejects, rejects_table='order_lines_read_errors') -%}
+    {%- set files = [] -%}
+    {%- for file in group.files -%}{%- do files.append(duckdb__quote_literal(file)) -%}{%- endfor -%}
+    {%- set columns = [] -%}
+    {%- for name in group.header -%}{%- do columns.append("'c" ~ loop.index ~ "': 'VARCHAR'") -%}{%- endfor -%}
+    read_csv(
+        [{{ files | join(', ') }}],
+        header = true,
+        auto_detect = false,
+        columns = { {{- columns | join(', ') -}} },
+        delim = {{ duckdb__quote_literal(group.delimiter) }},
+        quote = '"',
+        escape = '"',
+        encoding = {{ duckdb__quote_literal(var('raw_order_lines_encoding')) }},
+        filename = true
+        {%- if store_rejects %},
+        store_rejects = true,
+        rejects_table = '{{ rejects_table }}',
+        rejects_scan = '{{ rejects_table }}_scans'
+        {%- endif %}
+    )
+{%- endmacro %}
+
+{#- Reads the size and first line of every file matched by the glob (a few KiB each) and groups
+    the files by header line. Stops the build on an empty file, a file whose first line is not
+    text, a header without a required column, or a line the CSV reader cannot split. Returns one
+    group per distinct header: {files, header (names), delimiter, column_for}. -#}
+{% macro duckdb__checked_csv_header_groups(path, quoted_path) -%}
+    {%- do duckdb__first_order_lines_file(path, quoted_path) -%}
+    {#- The header is the bytes before the first line feed in the first 4 KiB, found on the hex
+        text (two digits a byte) so that invalid bytes further on do not hide it. -#}
+    {%- set inventory_sql -%}
+        select
+            filename,
+            size,
+            try(decode(unhex(regexp_extract(
+                hex(content[1:4096]), '^((?:[0-9A-F]{2})*?)(?:0A|$)', 1
+            )))) as header_line
+        from read_blob({{ quoted_path }})
+        order by filename
+    {%- endset -%}
+    {%- set inventory = run_query(inventory_sql) -%}
+    {%- set already_loaded = duckdb__order_line_files_already_loaded() -%}
+    {%- set groups = {} -%}
+    {%- set group_order = [] -%}
+    {%- for row in inventory.rows -%}
+        {%- if row['size'] == 0 -%}
+            {{- exceptions.raise_compiler_error(
+                "raw_order_lines: file '" ~ row['filename'] ~ "' is empty (0 bytes). Expected a CSV file "
+                ~ "whose first line is the header (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,"
+                ~ "UnitPrice,CustomerID,Country); a day without orders is a file with only the header line. "
+                ~ "An empty file usually means the export failed: re-export it or remove it from the input.") -}}
+        {%- endif -%}
+        {%- if row['header_line'] is none -%}
+            {{- exceptions.raise_compiler_error(
+                "raw_order_lines: file '" ~ row['filename'] ~ "' is not a CSV text file: its first line is not "
+                ~ "text (a binary file such as a spreadsheet, an archive or an image?). Expected a CSV file "
+                ~ "with a header line (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,"
+                ~ "CustomerID,Country) and one order line per row.") -}}
+        {%- endif -%}
+        {%- set header_line = row['header_line'] | replace('\r', '') | replace('\ufeff', '') -%}
+        {%- if header_line not in groups -%}
+            {%- do groups.update({header_line: []}) -%}
+            {%- do group_order.append(header_line) -%}
+        {%- endif -%}
+        {%- do groups[header_line].append(row['filename']) -%}
+    {%- endfor -%}
+
+    {%- set checked = [] -%}
+    {%- for header_line in group_order -%}
+        {%- set files = groups[header_line] -%}
+        {%- set delimiter = duckdb__header_delimiter(header_line) -%}
+        {%- set header = [] -%}
+        {%- for name in header_line.split(delimiter) -%}
+            {%- do header.append(name.strip().strip('"').strip()) -%}
+        {%- endfor -%}
+        {%- set name_for = resolve_order_line_columns(header, files[0], files | length) -%}
+        {%- set column_for = {} -%}
+        {%- for canonical, name in name_for.items() -%}
+            {%- do column_for.update({canonical: 'c' ~ (header.index(name) + 1)}) -%}
+        {%- endfor -%}
+        {%- set group = {'files': files, 'header': header, 'delimiter': delimiter, 'column_for': column_for} -%}
+        {%- set new_files = files | reject('in', already_loaded) | list -%}
+        {%- if new_files -%}
+            {%- do duckdb__raise_on_unreadable_lines(group, new_files) -%}
+        {%- endif -%}
+        {%- do checked.append(group) -%}
+    {%- endfor -%}
+    {{- return(checked) -}}
+{%- endmacro %}
+
+{#- The delimiter that splits the header into the most fields. -#}
+{% macro duckdb__header_delimiter(header_line) -%}
+    {%- set best = {'delimiter': ',', 'count': 0} -%}
+    {%- for candidate in order_line_delimiters() -%}
+        {%- set count = header_line.count(candidate) -%}
+        {%- if count > best['count'] -%}
+            {%- do best.update({'delimiter': candidate, 'count': count}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(best['delimiter']) -}}
+{%- endmacro %}
+
+{#- Files an incremental build will skip because their lines are already in the warehouse (they
+    were checked when they were loaded); none on a full refresh or a full-build model. -#}
+{% macro duckdb__order_line_files_already_loaded() -%}
+    {%- set base = graph.nodes.values()
+        | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('name', 'equalto', 'base_online_retail__order_lines_validated')
+        | list -%}
+    {%- if flags.FULL_REFRESH or not base or base[0].config.materialized != 'incremental' -%}
+        {{- return([]) -}}
+    {%- endif -%}
+    {%- set relation = adapter.get_relation(
+        database=base[0].database, schema=base[0].schema, identifier=base[0].alias) -%}
+    {%- if relation is none -%}{{- return([]) -}}{%- endif -%}
+    {{- return(run_query("select distinct source_file from " ~ relation).columns[0].values() | list) -}}
+{%- endmacro %}
+
+{#- Reads every line of the given files once, recording the lines the CSV reader cannot split
+    (wrong number of fields, unterminated quote, bytes that are not valid text in the encoding),
+    and stops the build on the first one with its file, line, column and what was expected.
+    Every field is counted: the reader checks the encoding only of the values it returns. -#}
+{% macro duckdb__raise_on_unreadable_lines(group, files) -%}
+    {%- set scan_group = {'files': files, 'header': group.header, 'delimiter': group.delimiter} -%}
+    {%- do run_query("drop table if exists order_lines_read_errors") -%}
+    {%- do run_query("drop table if exists order_lines_read_errors_scans") -%}
+    {%- set check_sql -%}
+        select
+            {% for name in group.header -%}
+            count(c{{ loop.index }}) as c{{ loop.index }}_values{{ ',' if not loop.last }}
+            {% endfor -%}
+        from {{ duckdb__order_lines_csv_reader(scan_group, true) }}
+    {%- endset -%}
+    {%- do run_query(check_sql) -%}
+    {%- set errors_sql -%}
+        select
+            scans.file_path,
+            errors.line,
+            errors.column_name,
+            errors.error_type,
+            left(errors.csv_line, 300) as csv_line,
+            errors.error_message
+        from order_lines_read_errors as errors
+        inner join order_lines_read_errors_scans as scans
+            on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
+        order by errors.file_id, errors.line
+        limit 1
+    {%- endset -%}
+    {%- set errors = run_query(errors_sql) -%}
+    {%- if errors.rows | length > 0 -%}
+        {%- set error = errors.rows[0] -%}
+        {%- set where = "file '" ~ error['file_path'] ~ "', line " ~ error['line'] ~ " (the header is line 1)" -%}
+        {%- if error['column_name'] -%}
+            {%- set where = where ~ ", column " ~ group.header[(error['column_name'][1:] | int) - 1] -%}
+        {%- endif -%}
+        {%- if error['error_type'] == 'INVALID ENCODING' -%}
+            {%- set expected = "Expected " ~ var('raw_order_lines_encoding') ~ " text: the file is in another encoding "
+                ~ "(Latin-1 / Windows-1252?). Re-export it as UTF-8, or set var raw_order_lines_encoding to 'latin-1' "
+                ~ "to read every input file as Latin-1." -%}
+        {%- elif error['error_type'] in ('TOO MANY COLUMNS', 'MISSING COLUMNS') -%}
+            {%- set expected = "Expected " ~ (group.header | length) ~ " fields separated by '" ~ group.delimiter
+                ~ "', like the header; a value containing the delimiter, a quote or a line break must be enclosed "
+                ~ "in double quotes (\"), with quotes inside it doubled." -%}
+        {%- elif error['error_type'] == 'UNQUOTED VALUE' -%}
+            {%- set expected = "Expected every quoted value to end with a closing double quote (\") followed by the "
+                ~ "delimiter or the end of the line, and quotes inside a value to be doubled." -%}
+        {%- else -%}
+            {%- set expected = "Expected a CSV line with " ~ (group.header | length) ~ " fields separated by '"
+                ~ group.delimiter ~ "'." -%}
+        {%- endif -%}
+        {{- exceptions.raise_compiler_error(
+            "raw_order_lines: " ~ where ~ " cannot be read: " ~ error['error_message'] ~ " " ~ expected
+            ~ " The line: " ~ error['csv_line']) -}}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Maps each canonical column to the column found in the file; stops the build with the file,
     the missing column and what was expected when a required column is absent. -#}
-{% macro resolve_order_line_columns(found_columns, first_file) -%}
+{% macro resolve_order_line_columns(found_columns, first_file, file_count) -%}
     {%- set column_for = {} -%}
     {%- for canonical, spellings in order_line_column_aliases().items() -%}
         {%- for found in found_columns -%}
@@ -96,11 +302,14 @@
         {%- endfor -%}
         {%- if canonical not in column_for -%}
             {{- exceptions.raise_compiler_error(
-                "raw_order_lines: file '" ~ first_file ~ "' has no column " ~ canonical
+                "raw_order_lines: file '" ~ first_file ~ "'"
+                ~ (" (and " ~ (file_count - 1) ~ " more with the same header)" if file_count > 1 else "")
+                ~ " has no column " ~ canonical
                 ~ " (accepted names: " ~ (spellings | join(', ')) ~ "; case, spaces and underscores ignored). "
                 ~ "Columns found: " ~ (found_columns | join(', ')) ~ ". Expected the columns "
                 ~ "InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country "
-                ~ "(or the Online Retail II names Invoice, Price, Customer ID).") -}}
+                ~ "(or the Online Retail II names Invoice, Price, Customer ID) in a header line, "
+                ~ "separated by one of: , ; tab |.") -}}
         {%- endif -%}
     {%- endfor -%}
     {{- return(column_for) -}}
