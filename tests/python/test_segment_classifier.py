@@ -1,0 +1,121 @@
+"""Segment classifier: split, encoding, metrics by hand, permutation importance on data with a
+known signal, and determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from python_ml import segment_classifier as sc
+
+
+def make_customers(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    """Customers whose segment is set by orders in the first 60 days (1 -> Lost, 2-3 -> Promising,
+    4+ -> Champions); every other feature is noise. The last 40 have an open window."""
+    rng = np.random.default_rng(seed)
+    orders = rng.integers(1, 7, size=n)
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"c{position:04d}" for position in range(n)],
+            "country": rng.choice(["United Kingdom", "France", "Germany", "Malta"], size=n, p=[0.6, 0.2, 0.18, 0.02]),
+            "days_since_first_order": rng.integers(60, 365, size=n),
+            "days_observed": 60,
+            "first_basket_value": rng.gamma(2.0, 100.0, size=n),
+            "first_basket_items": rng.integers(1, 50, size=n),
+            "first_basket_products": rng.integers(1, 20, size=n),
+            "first_basket_avg_unit_price": rng.gamma(2.0, 2.0, size=n),
+            "orders_first_30_days": np.minimum(orders, rng.integers(1, 4, size=n)),
+            "orders_first_60_days": orders,
+            "items_first_60_days": rng.integers(1, 200, size=n),
+            "distinct_products_first_60_days": rng.integers(1, 40, size=n),
+            "avg_line_quantity_first_60_days": rng.gamma(2.0, 3.0, size=n),
+            "net_revenue_first_60_days": rng.gamma(2.0, 300.0, size=n),
+            "return_share_first_60_days": rng.uniform(0, 0.2, size=n),
+            "days_to_second_order": np.where(orders > 1, rng.integers(0, 59, size=n), np.nan),
+        }
+    )
+    frame["rfm_segment"] = np.select([orders == 1, orders <= 3], ["Lost", "Promising"], "Champions")
+    frame.loc[n - 40 :, "days_observed"] = rng.integers(0, 60, size=40)
+    frame.loc[n - 40 :, "days_since_first_order"] = frame.loc[n - 40 :, "days_observed"]
+    return frame
+
+
+def test_split_keeps_open_windows_out_and_holds_out_a_quarter():
+    customers = make_customers()
+    split = sc.split_customers(customers, seed=1)
+    assert (split[customers["days_observed"] < 60] == "recent").all()
+    complete = split[customers["days_observed"] >= 60]
+    assert set(complete) == {"training", "holdout"}
+    assert (complete == "holdout").sum() == 90  # 25% of 360
+    # Stratified: each segment's holdout share is close to a quarter.
+    shares = (complete == "holdout").groupby(customers["rfm_segment"]).mean()
+    assert shares.between(0.2, 0.3).all()
+
+
+def test_country_codes_pool_rare_countries_as_other():
+    countries = pd.Series(["France"] * 25 + ["Malta"] * 3 + ["Germany"] * 20)
+    assert sc.country_categories(countries) == ["France", "Germany", "Other"]
+    frame = make_customers().head(4).assign(country=["Germany", "Malta", "France", "Japan"])
+    encoded = sc.encode_features(frame, ["France", "Germany", "Other"])
+    assert list(encoded.columns) == list(sc.FEATURES)
+    assert encoded["country"].tolist() == [1.0, 2.0, 0.0, 2.0]
+
+
+def test_evaluate_predictions_by_hand():
+    actual = pd.Series(["A", "A", "B", "B"])
+    predicted = pd.Series(["A", "B", "B", "B"])
+    metrics = sc.evaluate_predictions(actual, predicted, "m")
+    value = metrics.set_index(["metric", "actual_segment", "predicted_segment"], drop=True)["value"]
+    assert metrics.loc[metrics["metric"] == "accuracy", "value"].item() == pytest.approx(0.75)
+    # A: precision 1/1, recall 1/2, f1 2/3. B: precision 2/3, recall 2/2, f1 .8.
+    assert metrics.loc[metrics["metric"] == "macro_f1", "value"].item() == pytest.approx((2 / 3 + 0.8) / 2)
+    per_segment = metrics[metrics["metric"].isin(["precision", "recall", "support"])]
+    assert per_segment.set_index(["metric", "actual_segment"])["value"].to_dict() == pytest.approx(
+        {
+            ("precision", "A"): 1.0,
+            ("recall", "A"): 0.5,
+            ("support", "A"): 2.0,
+            ("precision", "B"): 2 / 3,
+            ("recall", "B"): 1.0,
+            ("support", "B"): 2.0,
+        }
+    )
+    confusion = metrics[metrics["metric"] == "confusion_count"]
+    assert confusion.set_index(["actual_segment", "predicted_segment"])["value"].to_dict() == {
+        ("A", "A"): 1.0,
+        ("A", "B"): 1.0,
+        ("B", "A"): 0.0,
+        ("B", "B"): 2.0,
+    }
+    assert value.index.is_unique
+
+
+def test_a_segment_never_predicted_has_zero_precision():
+    metrics = sc.evaluate_predictions(pd.Series(["A", "B"]), pd.Series(["A", "A"]), "baseline")
+    precision = metrics[metrics["metric"] == "precision"].set_index("actual_segment")["value"]
+    assert precision.to_dict() == {"A": 0.5, "B": 0.0}
+
+
+def test_classifier_learns_the_signal_beats_the_baseline_and_ranks_it_first():
+    evaluation = sc.evaluate_segment_classifier(make_customers(), seed=3)
+    metrics = evaluation[evaluation["record_type"] == "metric"]
+    accuracy = metrics[metrics["metric"] == "accuracy"].set_index("evaluated_model")["value"]
+    assert accuracy[sc.CLASSIFIER] >= 0.9
+    # The majority class (Champions, orders 4-6) is about half of the customers.
+    assert accuracy[sc.BASELINE] <= 0.6
+    importance = evaluation[evaluation["record_type"] == "importance"].sort_values("importance_rank")
+    assert importance["feature"].iloc[0] == "orders_first_60_days"
+    assert importance["importance_rank"].tolist() == list(range(1, len(sc.FEATURES) + 1))
+    counts = metrics[metrics["metric"].str.endswith("_customers")].set_index("metric")["value"]
+    assert counts.to_dict() == {"training_customers": 270.0, "holdout_customers": 90.0, "recent_customers": 40.0}
+
+
+def test_predictions_cover_every_customer_and_ignore_row_order():
+    customers = make_customers()
+    first = sc.predict_customer_segments(customers, seed=5)
+    second = sc.predict_customer_segments(customers.sample(frac=1.0, random_state=2), seed=5)
+    pd.testing.assert_frame_equal(first.reset_index(drop=True), second.reset_index(drop=True))
+    assert first["customer_id"].is_unique and len(first) == len(customers)
+    assert first["predicted_probability"].between(0, 1).all()
+    assert (first.loc[first["classifier_split"] == "recent", "customer_id"] >= "c0360").all()
