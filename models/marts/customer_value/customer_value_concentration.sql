@@ -1,6 +1,7 @@
-{#- The Pareto view of customer value: for all customers and within each home country, the share
-    of net product revenue (customer_rfm.monetary, up to as_of_date) that comes from the top 1, 5,
-    10 and 20 % of customers by that revenue. The top n % is the ceil(n % × customers) highest
+{#- The Pareto view of customer value: for all customers, within each home country and within
+    each named RFM segment (customer_segments.rfm_segment), the share of net product revenue
+    (customer_rfm.monetary, up to as_of_date) that comes from the top 1, 5, 10 and 20 % of
+    customers by that revenue. The top n % is the ceil(n % × customers) highest
     spenders (at least one); customer_id breaks ties. -#}
 
 with
@@ -8,6 +9,12 @@ with
 customers as (
 
     select * from {{ ref('customer_rfm') }}
+
+),
+
+segments as (
+
+    select * from {{ ref('customer_segments') }}
 
 ),
 
@@ -35,6 +42,17 @@ customer_groups as (
         customer_id,
         monetary
     from customers
+
+    union all
+
+    select
+        'rfm_segment' as dimension,
+        segments.rfm_segment as dimension_value,
+        customers.customer_id,
+        customers.monetary
+    from customers
+    inner join segments
+        on customers.customer_id = segments.customer_id
 
 ),
 

@@ -1,5 +1,6 @@
 -- Within each group a larger top percent never holds a smaller revenue share or fewer
--- customers, and the 'all' group's revenue is customer_rfm's total monetary.
+-- customers, and the 'all' group's revenue is customer_rfm's total monetary, as is the sum over
+-- countries and the sum over RFM segments (every customer is in exactly one of each).
 
 with
 
@@ -38,6 +39,17 @@ totals as (
     select cast(sum(monetary) as decimal(18, 2)) as monetary
     from customers
 
+),
+
+dimension_totals as (
+
+    select
+        dimension,
+        sum(revenue) as revenue
+    from concentration
+    where top_percent = 1
+    group by dimension
+
 )
 
 select
@@ -60,3 +72,13 @@ cross join totals
 where
     concentration.dimension = 'all'
     and concentration.revenue <> totals.monetary
+
+union all
+
+select
+    dimension_totals.dimension,
+    'sum over the dimension' as dimension_value,
+    null as top_percent
+from dimension_totals
+cross join totals
+where dimension_totals.revenue <> totals.monetary
