@@ -34,7 +34,6 @@ from threadpoolctl import threadpool_limits
 
 from python_ml import btyd, metrics
 
-KEY = ["cutoff_name", "customer_id"]
 FEATURE_COLUMNS = [
     "recency_days",
     "tenure_days",
@@ -290,15 +289,14 @@ def score_backtest(features: pd.DataFrame, targets: pd.DataFrame, holdout_days: 
     actuals["actual_purchased"] = actuals["actual_purchased"].astype("int64")
     frames = []
     for model_name in MODEL_NAMES:
-        scored = by_model[model_name].merge(actuals, on="customer_id", how="inner")
-        scored = _round_floats(scored)
-        scored.insert(0, "model_name", model_name)
-        scored["spend_decile"] = metrics.assign_deciles(scored["predicted_spend"], scored["customer_id"])
-        scored["probability_decile"] = metrics.assign_deciles(scored["p_purchase"], scored["customer_id"])
-        frames.append(scored)
-    return pd.concat(frames, ignore_index=True).sort_values(["model_name", "customer_id"], kind="stable").reset_index(
-        drop=True
-    )
+        model_scores = _round_floats(by_model[model_name].merge(actuals, on="customer_id", how="inner"))
+        model_scores.insert(0, "model_name", model_name)
+        customers = model_scores["customer_id"]
+        model_scores["spend_decile"] = metrics.assign_deciles(model_scores["predicted_spend"], customers)
+        model_scores["probability_decile"] = metrics.assign_deciles(model_scores["p_purchase"], customers)
+        frames.append(model_scores)
+    scored = pd.concat(frames, ignore_index=True)
+    return scored.sort_values(["model_name", "customer_id"], kind="stable").reset_index(drop=True)
 
 
 def summarize_backtest(scored: pd.DataFrame) -> pd.DataFrame:
@@ -367,7 +365,8 @@ def predict_customer_value(features: pd.DataFrame, targets: pd.DataFrame, holdou
     the customer's own BG/NBD curve: predicted_spend × E[purchases in 365 d] / E[purchases in
     holdout_days], so a customer likely to drop out earns less than 365/holdout_days times the
     window. Also expected_next_order_date (as of the production cutoff_date, i.e. as_of_date),
-    avg_days_between_orders (historical, null for one-time buyers) and value_decile (1…10, 10 = highest predicted_clv_365d). Sorted by customer_id."""
+    avg_days_between_orders (historical, null for one-time buyers) and value_decile (1…10,
+    10 = highest predicted_clv_365d). Sorted by customer_id."""
     fitting_features = select_cutoff(features, "evaluation")
     fitting_targets = select_cutoff(targets, "evaluation")
     production = select_cutoff(features, "production")

@@ -23,7 +23,8 @@ def test_bg_nbd_probability_alive_by_hand():
 
 
 def test_bg_nbd_expected_purchases_of_a_new_customer_by_hand():
-    # T = 0 gives the unconditional E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))];
+    # T = 0 gives the unconditional
+    # E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))];
     # r = α = b = 1, a = 2, t = 1: ₂F₁(1, 1; 2; ½) = 2 ln 2, so E = 2 (1 − ln 2).
     params = btyd.BgNbdParameters(r=1.0, alpha=1.0, a=2.0, b=1.0)
     assert btyd.bg_nbd_expected_purchases(params, [0], [0], [0], 1.0)[0] == pytest.approx(2 * (1 - math.log(2)))

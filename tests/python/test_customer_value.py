@@ -67,7 +67,7 @@ BASE_LINES = [
 def _build_features_and_targets(lines: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run the three SQL models on `lines` in an in-memory DuckDB; (features, targets)."""
     con = duckdb.connect()
-    order_lines = pd.DataFrame(lines)  # noqa: F841 — read by DuckDB's replacement scan below
+    con.register("order_lines", pd.DataFrame(lines))
     con.execute("create table stg_online_retail__order_lines as select * from order_lines")
     for model in [
         "int_cutoffs_derived_from_as_of_date",
@@ -117,8 +117,8 @@ def test_sql_features_see_a_line_the_day_before_the_cutoff():
     # so the test above can fail.
     features, _ = _build_features_and_targets(BASE_LINES)
     injected, _ = _build_features_and_targets([*BASE_LINES, _line("c1", "99", "2024-05-31", 1000.0)])
-    before = features.set_index(cv.KEY).loc[("evaluation", "c1")]
-    after = injected.set_index(cv.KEY).loc[("evaluation", "c1")]
+    before = features.set_index(["cutoff_name", "customer_id"]).loc[("evaluation", "c1")]
+    after = injected.set_index(["cutoff_name", "customer_id"]).loc[("evaluation", "c1")]
     assert after["frequency"] == before["frequency"] + 1
 
 
@@ -158,7 +158,8 @@ def _synthetic_cutoff(cutoff_name: str, cutoff_date: str, rng: np.random.Generat
             "net_revenue_previous_window": 0.0,
         }
     )
-    for score, column, ascending in [("r_score", "recency_days", False), ("f_score", "frequency", True), ("m_score", "monetary", True)]:
+    scores = [("r_score", "recency_days", False), ("f_score", "frequency", True), ("m_score", "monetary", True)]
+    for score, column, ascending in scores:
         ranks = frame[column].rank(method="first", ascending=ascending)
         frame[score] = np.ceil(ranks / n * 5).astype(int)
     return frame
@@ -207,7 +208,8 @@ def test_backtest_learns_the_known_structure(backtest):
     summary = cv.summarize_backtest(backtest).set_index("model_name")
     # Recency decides purchases (p 0.85 vs 0.15): the AUC ceiling is 0.85; the boosting gets close.
     assert summary.loc["gradient_boosting", "purchase_auc"] > 0.78
-    assert summary.loc["gradient_boosting", "purchase_log_loss"] < summary.loc["last_window_repeats", "purchase_log_loss"]
+    boosting, repeats = summary.loc["gradient_boosting"], summary.loc["last_window_repeats"]
+    assert boosting["purchase_log_loss"] < repeats["purchase_log_loss"]
     # Calibrated: the mean prediction is near the observed rate.
     assert summary.loc["gradient_boosting", "mean_p_purchase"] == pytest.approx(
         summary.loc["gradient_boosting", "actual_purchase_rate"], abs=0.06
