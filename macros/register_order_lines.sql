@@ -58,7 +58,10 @@
             from {{ reader }}
         {%- endset -%}
     {%- else -%}
-        {%- set groups = duckdb__checked_csv_header_groups(path, quoted_path) -%}
+        {#- After the first build only files not loaded yet are read: a nightly build reads the
+            new day's file, not the whole history. -#}
+        {%- set groups = duckdb__checked_csv_header_groups(path, quoted_path)
+            | selectattr('new_files') | list -%}
         {%- set scanned -%}
             {% for group in groups -%}
             {#- CSV has no row-number column; the scan keeps file and row order
@@ -74,9 +77,17 @@
                     {% endfor -%}
                     filename as source_file,
                     row_number() over () as scan_order
-                from {{ duckdb__order_lines_csv_reader(group, false) }}
+                from {{ duckdb__order_lines_csv_reader({'files': group.new_files, 'header': group.header, 'delimiter': group.delimiter}, false) }}
             )
             {% if not loop.last %}union all{% endif %}
+            {% else -%}
+            select
+                {% for canonical in order_line_column_aliases() -%}
+                cast(null as varchar) as {{ canonical }},
+                {% endfor -%}
+                cast(null as varchar) as source_file,
+                cast(null as bigint) as source_row_number
+            where false
             {% endfor -%}
         {%- endset -%}
     {%- endif %}
@@ -193,8 +204,11 @@
         {%- for canonical, name in name_for.items() -%}
             {%- do column_for.update({canonical: 'c' ~ (header.index(name) + 1)}) -%}
         {%- endfor -%}
-        {%- set group = {'files': files, 'header': header, 'delimiter': delimiter, 'column_for': column_for} -%}
         {%- set new_files = files | reject('in', already_loaded) | list -%}
+        {%- set group = {
+            'files': files, 'new_files': new_files, 'header': header, 'delimiter': delimiter,
+            'column_for': column_for,
+        } -%}
         {%- if new_files -%}
             {%- do duckdb__raise_on_unreadable_lines(group, new_files) -%}
         {%- endif -%}
@@ -225,9 +239,14 @@
     {%- if flags.FULL_REFRESH or not base or base[0].config.materialized != 'incremental' -%}
         {{- return([]) -}}
     {%- endif -%}
-    {%- set relation = adapter.get_relation(
+    {#- The relation cache is still empty when on-run-start runs, so ask the catalog. -#}
+    {%- set exists_query -%}
+        select count(*) from information_schema.tables
+        where table_schema = '{{ base[0].schema }}' and table_name = '{{ base[0].alias }}'
+    {%- endset -%}
+    {%- if run_query(exists_query).columns[0].values()[0] == 0 -%}{{- return([]) -}}{%- endif -%}
+    {%- set relation = api.Relation.create(
         database=base[0].database, schema=base[0].schema, identifier=base[0].alias) -%}
-    {%- if relation is none -%}{{- return([]) -}}{%- endif -%}
     {{- return(run_query("select distinct source_file from " ~ relation).columns[0].values() | list) -}}
 {%- endmacro %}
 

@@ -1,8 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 order_lines as (
 
     select * from {{ ref('stg_online_retail__order_lines') }}
+    {%- if is_incremental() %}
+        where source_file not in (select distinct loaded.source_file from {{ this }} as loaded)
+    {%- endif %}
 
 ),
 

@@ -1,11 +1,21 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
 
 with
 
 validated as (
 
     select * from {{ ref('base_online_retail__order_lines_validated') }}
-    where rejection_reason is null
+    where
+        rejection_reason is null
+        {%- if is_incremental() %}
+            and source_file not in (select distinct loaded.source_file from {{ this }} as loaded)
+        {%- endif %}
 
 ),
 

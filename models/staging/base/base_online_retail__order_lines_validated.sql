@@ -1,4 +1,10 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
 
 {#- Types every raw order line and gives it either a rejection reason or a line type. The
     staging model and staging.rejected_order_lines both select from here, so each input line
@@ -9,6 +15,9 @@ with
 source as (
 
     select * from {{ source('online_retail', 'raw_order_lines') }}
+    {%- if is_incremental() %}
+        where source_file not in (select distinct loaded.source_file from {{ this }} as loaded)
+    {%- endif %}
 
 ),
 
@@ -94,29 +103,52 @@ validated as (
 
 ),
 
-duplicates_flagged as (
+fingerprinted as (
 
-    -- The first occurrence of an exact duplicate is kept; later copies are rejected.
     select
         *,
-        case
-            when validation_reason is null
-                then row_number() over (
-                        partition by
-                            validation_reason,
-                            invoice_no,
-                            stock_code,
-                            description,
-                            quantity,
-                            unit_price,
-                            invoiced_at,
-                            customer_id,
-                            country
-                        order by source_file, source_row_number
-                    )
-        end as occurrence
+        {{ surrogate_key([
+            'invoice_no', 'stock_code', 'description', 'quantity',
+            'unit_price', 'invoiced_at', 'customer_id', 'country',
+        ]) }} as line_fingerprint
 
     from validated
+
+),
+
+loaded_fingerprints as (
+
+    -- Lines staged by earlier incremental loads; none on a full build.
+    {% if is_incremental() -%}
+        select distinct loaded.line_fingerprint
+        from {{ this }} as loaded
+        where loaded.rejection_reason is null
+    {%- else -%}
+        select fingerprinted.line_fingerprint
+        from fingerprinted
+        where false
+    {%- endif %}
+
+),
+
+duplicates_flagged as (
+
+    -- The first occurrence of an exact duplicate is kept and later copies are rejected, also
+    -- when the first copy arrived in an earlier incremental load.
+    select
+        fingerprinted.*,
+        case
+            when fingerprinted.validation_reason is null
+                then row_number() over (
+                        partition by fingerprinted.validation_reason, fingerprinted.line_fingerprint
+                        order by fingerprinted.source_file, fingerprinted.source_row_number
+                    )
+        end as occurrence,
+        loaded_fingerprints.line_fingerprint is not null as is_already_loaded
+
+    from fingerprinted
+    left join loaded_fingerprints
+        on fingerprinted.line_fingerprint = loaded_fingerprints.line_fingerprint
 
 ),
 
@@ -124,7 +156,7 @@ non_product_codes_seen as (
 
     -- Matching the few distinct codes, not every line, keeps the prefix match cheap.
     select distinct seen.stock_code
-    from (select distinct stock_code from validated) as seen
+    from (select distinct stock_code from fingerprinted) as seen
     inner join non_product_stock_codes as codes
         on
             (codes.match_type = 'exact' and seen.stock_code = codes.stock_code)
@@ -156,9 +188,10 @@ final as (
         lines.invoiced_at,
         lines.customer_id,
         lines.country,
+        lines.line_fingerprint,
         coalesce(
             lines.validation_reason,
-            case when lines.occurrence > 1 then 'exact_duplicate' end
+            case when lines.occurrence > 1 or lines.is_already_loaded then 'exact_duplicate' end
         ) as rejection_reason,
         case
             when lines.invoice_no like 'A%' then 'adjustment'
