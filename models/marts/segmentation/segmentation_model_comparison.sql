@@ -14,7 +14,7 @@ final as (
 
     select
         cast(candidate_id as {{ dbt.type_string() }}) as candidate_id,
-        cast(method as {{ dbt.type_string() }}) as method,
+        cast(method as {{ dbt.type_string() }}) as clustering_method,
         cast(n_clusters_requested as integer) as n_clusters_requested,
         cast(eps as double) as eps,
         cast(min_samples as integer) as min_samples,

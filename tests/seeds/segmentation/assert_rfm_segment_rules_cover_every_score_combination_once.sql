@@ -12,10 +12,14 @@ rules as (
 scores as (
 
     select 1 as score
-    union all select 2 as score
-    union all select 3 as score
-    union all select 4 as score
-    union all select 5 as score
+    union all
+    select 2 as score
+    union all
+    select 3 as score
+    union all
+    select 4 as score
+    union all
+    select 5 as score
 
 ),
 
