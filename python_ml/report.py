@@ -88,6 +88,16 @@ class Warehouse:
         qualified = [table if "." in table else f"marts.{table}" for table in tables]
         return tuple(table for table in qualified if table not in self.tables)
 
+    def columns(self, table: str, schema: str = "marts") -> set[str]:
+        """Column names of schema.table."""
+        return {
+            name
+            for (name,) in self.con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchall()
+        }
+
     def rows(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, object]]:
         """The query's rows as dicts; decimals become floats (charts need no more precision)."""
         relation = self.con.execute(sql, list(params))
@@ -230,64 +240,72 @@ def monthly_revenue(db: Warehouse) -> tuple[str, str]:
 # --- Segments ---------------------------------------------------------------------------------
 
 
-@figure("segment-sizes", "RFM segments: share of customers and of revenue", "customer_segments")
+@figure("segment-sizes", "RFM segments: share of customers and of revenue", "segment_profiles")
 def segment_sizes(db: Warehouse) -> tuple[str, str]:
     """Each RFM segment's share of customers next to its share of revenue."""
     rows = db.rows(
         """
-        with segments as (
-            select segment, count(*) as customers, sum(monetary) as revenue
-            from marts.customer_segments
-            group by segment
-        )
-        select
-            segment,
-            customers,
-            customers / sum(customers) over () as customer_share,
-            revenue / nullif(sum(revenue) over (), 0) as revenue_share
-        from segments
-        order by revenue_share desc, segment
+        select segment, share_of_customers, share_of_revenue
+        from marts.segment_profiles
+        where segmentation = 'rfm_segment'
+        order by segment_order, segment
         """
     )
     chart = bar_chart(
         "segment-sizes",
         [str(row["segment"]) for row in rows],
         [
-            ("Share of customers", [row["customer_share"] for row in rows]),
-            ("Share of revenue", [row["revenue_share"] for row in rows]),
+            ("Share of customers", [row["share_of_customers"] for row in rows]),
+            ("Share of revenue", [row["share_of_revenue"] for row in rows]),
         ],
         value_kind="percent",
     )
-    top = rows[0] if rows else None
-    caption = "Each RFM segment's share of customers next to its share of net revenue."
+    caption = "Each RFM segment's share of customers next to its share of net revenue, in playbook order."
+    top = max(rows, key=lambda row: row["share_of_revenue"] or 0, default=None)
     if top:
         caption += (
-            f" {top['segment']} holds {format_number(top['customer_share'], 'percent')} of customers"
-            f" and {format_number(top['revenue_share'], 'percent')} of revenue."
+            f" {top['segment']} are {format_number(top['share_of_customers'], 'percent')} of customers"
+            f" and bring {format_number(top['share_of_revenue'], 'percent')} of revenue."
         )
     return chart, caption
 
 
-@figure("segment-playbook", "Segment playbook", "segment_profiles")
+@figure("segment-playbook", "Segment playbook", "segment_profiles", "customer_segments")
 def segment_playbook(db: Warehouse) -> tuple[str, str]:
-    """A table: one row per segment with its profile and recommended action."""
-    columns = {row["column_name"] for row in db.rows(
-        "select column_name from information_schema.columns where table_schema = 'marts' and table_name = 'segment_profiles'"
-    )}
-    wanted = [
-        column
-        for column in ("segment_type", "segment", "customers", "customer_share", "revenue_share",
-                       "avg_recency_days", "avg_frequency", "avg_monetary", "recommended_action")
-        if column in columns
-    ]
-    rows = db.rows(f"select {', '.join(wanted)} from marts.segment_profiles order by all")
-    kinds = {"customer_share": "percent", "revenue_share": "percent", "avg_monetary": "money", "customers": "integer"}
+    """A table: one row per RFM segment with its typical customer and the recommended action."""
+    rows = db.rows(
+        """
+        with actions as (
+            select rfm_segment, min(segment_action) as segment_action
+            from marts.customer_segments
+            group by rfm_segment
+        )
+        select
+            profiles.segment,
+            profiles.customers,
+            profiles.share_of_revenue,
+            profiles.median_recency_days,
+            profiles.median_frequency,
+            profiles.median_monetary,
+            actions.segment_action
+        from marts.segment_profiles as profiles
+        left join actions on profiles.segment = actions.rfm_segment
+        where profiles.segmentation = 'rfm_segment'
+        order by profiles.segment_order, profiles.segment
+        """
+    )
     table = html_table(
-        [column.replace("_", " ") for column in wanted],
+        ["segment", "customers", "revenue share", "median days since last order", "median orders",
+         "median spend", "what to do"],
         [
             [
-                format_number(row[column], kinds.get(column, "number")) if isinstance(row[column], (int, float)) else row[column]
-                for column in wanted
+                row["segment"],
+                format_number(row["customers"], "integer"),
+                format_number(row["share_of_revenue"], "percent"),
+                format_number(row["median_recency_days"], "integer"),
+                format_number(row["median_frequency"]),
+                format_number(row["median_monetary"], "money"),
+                row["segment_action"] or "",
             ]
             for row in rows
         ],
@@ -295,72 +313,101 @@ def segment_playbook(db: Warehouse) -> tuple[str, str]:
     )
     return (
         table,
-        "One line per segment: who is in it (size, typical recency, frequency and spend) and what "
-        "to do with them.",
+        "One row per RFM segment: how many customers, what share of revenue they bring, the typical "
+        "(median) customer, and the marketing action the playbook (seed segment_playbook) recommends.",
     )
 
 
 @figure("cluster-profiles", "Cluster profiles", "segment_profiles")
 def cluster_profiles(db: Warehouse) -> tuple[str, str]:
-    """A heatmap of the k-means clusters' mean recency, frequency and spend."""
+    """A heatmap of the ML clusters' mean recency, frequency, spend and order value."""
     rows = db.rows(
         """
-        select segment, avg_recency_days, avg_frequency, avg_monetary, customers
+        select segment, customers, mean_recency_days, mean_frequency, mean_monetary, mean_avg_order_value
         from marts.segment_profiles
-        where segment_type = 'cluster'
-        order by segment
+        where segmentation = 'cluster'
+        order by segment_order, segment
         """
     )
-    features = [("avg_recency_days", "recency (days)"), ("avg_frequency", "orders"), ("avg_monetary", "spend")]
-    # Each feature is scaled to its range over the clusters so that colours compare within a column.
+    features = [
+        ("mean_recency_days", "days since last order", "integer"),
+        ("mean_frequency", "orders", "number"),
+        ("mean_monetary", "spend", "money"),
+        ("mean_avg_order_value", "order value", "money"),
+    ]
+    # Cells show each cluster's mean; colours compare clusters within a column (its min to max).
     scaled = []
-    for column, _ in features:
-        values = [row[column] for row in rows]
-        low, high = min(values, default=0), max(values, default=0)
-        scaled.append([(v - low) / (high - low) if high > low else 0.5 for v in values])
+    for column, _, _ in features:
+        values = [row[column] or 0.0 for row in rows]
+        low, high = min(values, default=0.0), max(values, default=0.0)
+        scaled.append([(value - low) / (high - low) if high > low else 0.5 for value in values])
+    labels = [[format_number(row[column], kind) for column, _, kind in features] for row in rows]
     chart = heatmap(
         "cluster-profiles",
         [f"{row['segment']} ({format_number(row['customers'], 'integer')})" for row in rows],
-        [label for _, label in features],
+        [label for _, label, _ in features],
         [[scaled[f][r] for f in range(len(features))] for r in range(len(rows))],
-        value_kind="number",
+        cell_labels=labels,
         colour_range=(0.0, 1.0),
-        width=560,
+        width=720,
     )
     return (
         chart,
-        "The clusters found by k-means on recency, frequency and spend: dark cells are the highest "
-        "value of a feature among the clusters, light the lowest (hover a cell for the scaled value).",
+        "The customer clusters the chosen clustering found (customers in brackets), with their mean "
+        "recency, frequency, spend and order value. Within each column, dark is the highest among "
+        "the clusters and light the lowest.",
     )
 
 
-@figure("model-comparison", "Choosing the number of clusters", "segmentation_model_comparison")
+@figure("model-comparison", "Choosing the clustering", "segmentation_model_comparison")
 def model_comparison(db: Warehouse) -> tuple[str, str]:
-    """Inertia (elbow) and silhouette against the number of clusters k."""
+    """Silhouette, and inertia (elbow) where recorded, against k for each clustering method."""
+    columns = db.columns("segmentation_model_comparison")
+    elbow_column = "inertia" if "inertia" in columns else "davies_bouldin"
     rows = db.rows(
-        """
-        select n_clusters, inertia, silhouette
+        f"""
+        select method, n_clusters_requested as k, silhouette, {elbow_column} as elbow
         from marts.segmentation_model_comparison
-        order by n_clusters
+        where n_clusters_requested is not null
+        order by method, k
         """
     )
-    labels = [str(row["n_clusters"]) for row in rows]
-    elbow = line_chart("model-comparison", labels, [LineSeries("Inertia", [row["inertia"] for row in rows])],
-                       x_title="number of clusters k")
+    chosen = db.rows(
+        """
+        select candidate_id, method, n_clusters, silhouette, reason
+        from marts.segmentation_model_comparison
+        where chosen
+        """
+    )
+    ks = sorted({row["k"] for row in rows})
+    methods = sorted({row["method"] for row in rows})
+    by_key = {(row["method"], row["k"]): row for row in rows}
+
+    def series(metric: str) -> list[LineSeries]:
+        return [
+            LineSeries(method, [by_key[(method, k)][metric] if (method, k) in by_key else None for k in ks])
+            for method in methods
+        ]
+
+    labels = [str(k) for k in ks]
+    elbow_title = "inertia (within-cluster spread)" if elbow_column == "inertia" else "Davies-Bouldin (lower = better)"
     silhouette = line_chart(
-        "model-comparison-silhouette",
-        labels,
-        [LineSeries("Silhouette", [row["silhouette"] for row in rows])],
-        x_title="number of clusters k",
+        "model-comparison", labels, series("silhouette"), x_title="k (clusters) · silhouette", width=480
     )
-    best = max(rows, key=lambda row: row["silhouette"] or -1) if rows else None
+    elbow = line_chart(
+        "model-comparison-elbow", labels, series("elbow"), x_title=f"k (clusters) · {elbow_title}", width=480
+    )
     caption = (
-        "Left: inertia (within-cluster spread) falls as k grows; the bend is the elbow. Right: the "
-        "silhouette score (higher = better separated clusters)."
+        "Left: the silhouette score of each method against the number of clusters k (higher = better "
+        f"separated). Right: {elbow_title} against k; the bend of the curve is the elbow."
     )
-    if best:
-        caption += f" The best silhouette is at k = {best['n_clusters']} ({format_number(best['silhouette'])})."
-    return f'<div class="pair">{elbow}{silhouette}</div>', caption
+    if chosen:
+        pick = chosen[0]
+        caption += (
+            f" The choice rule picked {pick['candidate_id']} ({pick['n_clusters']} clusters, silhouette "
+            f"{format_number(pick['silhouette'])}); its note: “{pick['reason']}”."
+        )
+    return f'<div class="pair">{silhouette}{elbow}</div>', caption
 
 
 # --- Customer value ---------------------------------------------------------------------------
@@ -398,17 +445,12 @@ def clv_deciles(db: Warehouse) -> tuple[str, str]:
 
 
 def champion_model(db: Warehouse) -> str:
-    """The customer-value model the deciles chart shows: the champion when the backtest says
-    which, else the first model name."""
-    if not db.lacking("clv_backtest_metrics"):
-        columns = {row["column_name"] for row in db.rows(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'marts' and table_name = 'clv_backtest_metrics'"
-        )}
-        if "is_champion" in columns:
-            champions = db.rows("select model_name from marts.clv_backtest_metrics where is_champion order by model_name")
-            if champions:
-                return str(champions[0]["model_name"])
+    """The customer-value model the deciles chart shows: the champion when the backtest flags
+    one (is_champion), else the first model name."""
+    if not db.lacking("clv_backtest_metrics") and "is_champion" in db.columns("clv_backtest_metrics"):
+        champions = db.rows("select model_name from marts.clv_backtest_metrics where is_champion order by model_name")
+        if champions:
+            return str(champions[0]["model_name"])
     return str(db.rows("select min(model_name) as model_name from marts.clv_calibration_deciles")[0]["model_name"])
 
 
@@ -522,8 +564,9 @@ def top_affinities(db: Warehouse) -> tuple[str, str]:
         """
     )
     labels = [f"{shorten(row['product_a'])} + {shorten(row['product_b'])} (lift {row['lift']:.1f})" for row in rows]
-    chart = bar_chart("top-affinities", labels, [("Baskets with both", [row["pair_count"] for row in rows])],
-                      value_kind="integer", width=760)
+    chart = bar_chart(
+        "top-affinities", labels, [("Baskets with both", [row["pair_count"] for row in rows])], value_kind="integer", width=900
+    )
     return (
         chart,
         f"The {TOP_AFFINITY_PAIRS} pairs of products found together in the most baskets, with their lift "
@@ -532,7 +575,7 @@ def top_affinities(db: Warehouse) -> tuple[str, str]:
     )
 
 
-def shorten(text: object, limit: int = 28) -> str:
+def shorten(text: object, limit: int = 24) -> str:
     """A label cut to `limit` characters with an ellipsis."""
     text = str(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -578,6 +621,7 @@ def forecast_chart(
     history: Sequence[dict[str, object]],
     forecast: Sequence[dict[str, object]],
     value_kind: str,
+    height: int = 300,
 ) -> str:
     """Actuals then forecast on one date axis, with the 95 % and 80 % intervals as bands."""
     dates = [row["day"] for row in history] + [row["forecast_date"] for row in forecast]
@@ -596,7 +640,7 @@ def forecast_chart(
         ),
         dashed=True,
     )
-    return line_chart(chart_id, labels, [actual, predicted], value_kind=value_kind, marker_x=split)
+    return line_chart(chart_id, labels, [actual, predicted], value_kind=value_kind, marker_x=split, height=height)
 
 
 @figure("shop-forecast", "Shop revenue: actual and forecast", "shop_sales_forecasts", "fct_daily_product_sales", "fct_daily_sales")
@@ -679,7 +723,7 @@ def product_forecasts(db: Warehouse) -> tuple[str, str]:
         chart_id = "product-forecasts" if index == 0 else f"product-forecasts-{index + 1}"
         charts.append(
             f'<h4>{escape(str(product["description"]))} ({escape(code)})</h4>'
-            + forecast_chart(chart_id, history, forecast, "number")
+            + forecast_chart(chart_id, history, forecast, "number", height=220)
         )
     return (
         "".join(charts) or '<p class="not-built">No product has a forecast.</p>',
@@ -805,7 +849,7 @@ CHART_IDS = (
     "segment-playbook",
     "cluster-profiles",
     "model-comparison",
-    "model-comparison-silhouette",
+    "model-comparison-elbow",
     "clv-deciles",
     "churn-risk",
     "value-concentration",

@@ -144,7 +144,8 @@ def bar_chart(
     top = 28 if show_legend else 10
     parts = []
     if horizontal:
-        label_width = min(260, 12 + 6.2 * max(len(c) for c in categories))
+        # About 6.8 px per character at 11 px; long labels get at most half the width.
+        label_width = min(width * 0.5, 12 + 6.8 * max(len(c) for c in categories))
         bar = 14
         band = bar * groups + 8
         height = int(top + band * len(categories) + 28)
@@ -334,11 +335,13 @@ def heatmap(
     width: int = 720,
     show_values: bool = True,
     colour_range: tuple[float, float] | None = None,
+    cell_labels: Sequence[Sequence[str]] | None = None,
 ) -> str:
     """A grid of cells, one row per row label, coloured by value (None = blank cell).
 
     Colours run from the smallest to the largest value, or over `colour_range` when given (e.g.
-    (0, 1) for shares). Values are printed in the cells when they fit.
+    (0, 1) for shares). Cells print their value, or `cell_labels` (same shape) when given, e.g.
+    the raw figure behind a scaled colour; text is left out when the cells are too narrow.
     """
     if not row_labels or not column_labels:
         return empty_chart(chart_id, "No rows to show.", width)
@@ -346,7 +349,7 @@ def heatmap(
     present = [v for row in values for v in row if v is not None]
     low, high = colour_range or ((min(present), max(present)) if present else (0.0, 1.0))
     spread = (high - low) or 1.0
-    left = min(200, 10 + 6.5 * max(len(r) for r in row_labels))
+    left = min(width * 0.45, 10 + 6.8 * max(len(r) for r in row_labels))
     top = 24
     cell_width = (width - left - 8) / len(column_labels)
     cell_height = 18
@@ -367,16 +370,17 @@ def heatmap(
                 continue
             share = (value - low) / spread
             x = left + column * cell_width
+            text = cell_labels[row][column] if cell_labels is not None else fmt(value)
             parts.append(
                 f'<rect class="cell" x="{num(x)}" y="{num(y)}" width="{num(cell_width - 1)}" height="{cell_height - 1}" '
                 f'fill="{heat_colour(share)}"><title>{escape(label)} · {escape(column_labels[column])}: '
-                f"{escape(fmt(value))}</title></rect>"
+                f"{escape(text)}</title></rect>"
             )
             if fits:
                 ink = "#fff" if share > 0.55 else "#222"
                 parts.append(
                     f'<text x="{num(x + cell_width / 2)}" y="{num(y + 13)}" text-anchor="middle" font-size="9" '
-                    f'fill="{ink}">{escape(fmt(value))}</text>'
+                    f'fill="{ink}">{escape(text)}</text>'
                 )
     if x_title:
         parts.append(

@@ -58,9 +58,9 @@ def test_report_without_marts_says_not_built_yet_for_every_figure(tmp_path: Path
 
     html = summary.path.read_text(encoding="utf-8")
     assert summary.charts == ()
-    assert set(summary.not_built) == set(report.CHART_IDS) - {"model-comparison-silhouette"}
+    assert set(summary.not_built) == set(report.CHART_IDS) - {"model-comparison-elbow"}
     assert html.count('data-state="not-built"') == len(summary.not_built)
-    assert "Not built yet: marts.customer_segments." in html
+    assert "Not built yet: marts.segment_profiles, marts.customer_segments." in html
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["index.html"]
 
 

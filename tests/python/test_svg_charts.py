@@ -115,3 +115,11 @@ def test_same_input_gives_identical_svg() -> None:
     assert make() == make()
     attributes = " ".join(re.findall(r'="([^"]*)"', make()))
     assert not re.search(r"\d\.\d{3,}", attributes), "coordinates are rounded to 2 decimals"
+
+
+def test_heatmap_prints_cell_labels_instead_of_values_when_given() -> None:
+    root = parse(heatmap("profiles", ["c1"], ["spend", "orders"], [[1.0, 0.0]], cell_labels=[["£1,200", "3.5"]], width=400))
+    texts = [text.text for text in root.findall(f"{SVG}text")]
+
+    assert "£1,200" in texts and "3.5" in texts
+    assert [rect.find(f"{SVG}title").text for rect in root.findall(f"{SVG}rect")] == ["c1 · spend: £1,200", "c1 · orders: 3.5"]
