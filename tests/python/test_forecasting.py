@@ -1,0 +1,195 @@
+"""Tests for python_ml.forecasting: hand-computed cases for the building blocks, synthetic
+series with known structure for method choice and interval coverage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from threadpoolctl import threadpool_limits
+
+from python_ml.forecasting import (
+    BacktestDesign,
+    Series,
+    backtest_origins,
+    classify_demand,
+    forecast_demand,
+    forecast_sba,
+    forecast_seasonal_naive,
+    forecast_series,
+    forecast_tsb,
+    impute_closures,
+    PointForecast,
+    prediction_intervals,
+    seasonal_scales,
+)
+
+SEASON = 6
+DESIGN = BacktestDesign(horizon=24, origins=4, step=SEASON, min_train=4 * SEASON)
+
+
+@pytest.fixture(autouse=True)
+def one_blas_thread():
+    """As in the worker processes: tiny fits are much slower with spinning BLAS threads."""
+    with threadpool_limits(limits=1):
+        yield
+
+
+def seasonal_series(rng: np.random.Generator, weeks: int, noise: float) -> np.ndarray:
+    """A level of 20 with a fixed weekly pattern and normal noise, never negative."""
+    pattern = np.array([10.0, -5.0, 0.0, 5.0, -10.0, 0.0])
+    values = 20.0 + np.tile(pattern, weeks) + rng.normal(0.0, noise, weeks * SEASON)
+    return np.maximum(values, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("demand", "expected_class", "adi", "cv2"),
+    [
+        ([2, 2, 2, 2], "smooth", 1.0, 0.0),
+        ([1, 9, 1, 9], "erratic", 1.0, 0.64),  # mean 5, variance 16
+        ([0, 4, 0, 4, 0, 4], "intermittent", 2.0, 0.0),
+        ([0, 1, 0, 0, 9, 0], "lumpy", 3.0, 0.64),
+    ],
+)
+def test_classify_demand_uses_adi_and_cv2_cut_offs(demand, expected_class, adi, cv2):
+    got_class, got_adi, got_cv2 = classify_demand(np.array(demand, dtype=float))
+    assert got_class == expected_class
+    assert got_adi == pytest.approx(adi)
+    assert got_cv2 == pytest.approx(cv2)
+
+
+def test_impute_closures_takes_the_same_weekday_of_earlier_open_weeks():
+    # Season 2: position 4 is closed; earlier same-weekday positions 2 and 0 hold 3 and 1.
+    # Position 1 is closed with no earlier week: 0.
+    demand = np.array([1.0, 5.0, 3.0, 7.0, 0.0, 9.0])
+    is_open = np.array([True, False, True, True, False, True])
+    assert impute_closures(demand, is_open, 2).tolist() == [1.0, 0.0, 3.0, 7.0, 2.0, 9.0]
+
+
+def test_seasonal_naive_repeats_last_week_with_widening_intervals():
+    history = np.arange(1.0, 13.0)  # every week-on-week change is 6
+    point = forecast_seasonal_naive(history, 8, SEASON)
+    assert point.mean.tolist() == [7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 7.0, 8.0]
+    assert point.sd == pytest.approx(6.0 * np.sqrt([1, 1, 1, 1, 1, 1, 2, 2]))
+
+
+def test_sba_smooths_sizes_and_intervals_and_corrects_the_bias():
+    # Demands 2 (interval 2) and 4 (interval 3); alpha 0.5: size 3, interval 2.5,
+    # forecast (1 - 0.25) * 3 / 2.5 = 0.9.
+    point = forecast_sba(np.array([0.0, 2.0, 0.0, 0.0, 4.0]), 3, SEASON, weights=(0.5,))
+    assert point.mean == pytest.approx([0.9, 0.9, 0.9])
+
+
+def test_tsb_decays_the_demand_probability_between_demands():
+    # From the first demand: occurrences 1, 0, 0, 1 -> probability 1, 0.5, 0.25, 0.625;
+    # sizes 2 then 0.5 * 4 + 0.5 * 2 = 3; forecast 0.625 * 3.
+    point = forecast_tsb(np.array([0.0, 2.0, 0.0, 0.0, 4.0]), 2, SEASON, weights=(0.5, 0.5))
+    assert point.mean == pytest.approx([1.875, 1.875])
+
+
+def test_prediction_intervals_are_cut_at_zero_and_nested():
+    bands = prediction_intervals(PointForecast(mean=np.array([-1.0, 1.0]), sd=np.array([1.0, 1.0])))
+    assert bands["forecast"].tolist() == [0.0, 1.0]
+    assert bands["lower_80"].tolist() == [0.0, 0.0]
+    assert bands["upper_80"] == pytest.approx([1.2815515655446004, 2.2815515655446004])
+    assert np.all(bands["lower_95"] <= bands["lower_80"]) and np.all(bands["upper_80"] <= bands["upper_95"])
+
+
+def test_backtest_origins_end_at_the_last_observation_and_skip_short_training():
+    assert backtest_origins(100, DESIGN) == [58, 64, 70, 76]
+    # Length 60: origins 18, 24, 30, 36; 18 leaves fewer than 24 training steps.
+    assert backtest_origins(60, DESIGN) == [24, 30, 36]
+
+
+def test_seasonal_scales_use_only_training_data_before_each_origin():
+    demand = np.array([0.0, 0.0, 1.0, 3.0, 1.0, 9.0])  # season 2: changes 1, 3, 0, 6
+    mae, mse = seasonal_scales(demand, [4, 6], 2)
+    assert mae == pytest.approx([2.0, 2.5])
+    assert mse == pytest.approx([5.0, 11.5])
+
+
+def test_a_seasonal_series_is_forecast_better_than_seasonal_naive():
+    demand = seasonal_series(np.random.default_rng(1), weeks=30, noise=2.0)
+    result = forecast_series(Series("product", "s", demand, np.ones(demand.size, bool)), 24, SEASON, DESIGN)
+    scores = {row["method"]: row for row in result.backtest_rows}
+    assert result.class_row["demand_class"] == "smooth"
+    assert scores["ets"]["mase"] < 0.8 * scores["seasonal_naive"]["mase"]
+    assert result.method == "ets"
+
+
+def test_an_intermittent_series_gets_an_intermittent_method():
+    rng = np.random.default_rng(2)
+    demand = np.where(rng.random(240) < 0.2, 5.0 + rng.integers(0, 2, 240), 0.0)
+    result = forecast_series(Series("product", "i", demand, np.ones(demand.size, bool)), 24, SEASON, DESIGN)
+    assert result.class_row["demand_class"] == "intermittent"
+    assert result.method in ("sba", "tsb")
+
+
+def test_intervals_cover_at_about_their_nominal_rate():
+    rng = np.random.default_rng(3)
+    rows = [
+        row
+        for index in range(12)
+        for row in forecast_series(
+            Series("product", str(index), seasonal_series(rng, 30, 3.0), np.ones(180, bool)), 24, SEASON, DESIGN
+        ).backtest_rows
+        if row["method"] == "ets"
+    ]
+    days = sum(row["scored_days"] for row in rows)
+    coverage_80 = sum(row["coverage_80"] * row["scored_days"] for row in rows) / days
+    coverage_95 = sum(row["coverage_95"] * row["scored_days"] for row in rows) / days
+    assert 0.72 <= coverage_80 <= 0.88
+    assert 0.90 <= coverage_95 <= 0.99
+
+
+def small_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two products and the shop on 16 weeks of Mon-Fri + Sun, one closure, and a 14-day
+    calendar from a Monday with Saturdays and one shutdown day not trading."""
+    days = pd.date_range("2024-01-01", periods=16 * 7, freq="D")
+    days = days[days.day_of_week != 5]
+    rng = np.random.default_rng(4)
+    frames = []
+    for series_type, key, demand in [
+        ("product", "A", seasonal_series(rng, 16, 2.0)),
+        ("product", "B", np.where(rng.random(96) < 0.25, 3.0, 0.0)),
+        ("shop", "shop", 100 * seasonal_series(rng, 16, 1.0)),
+    ]:
+        frames.append(pd.DataFrame({
+            "series_type": series_type,
+            "series_key": key,
+            "sales_date": days,
+            "is_trading_day": days != pd.Timestamp("2024-03-04"),
+            "demand": demand,
+        }))
+    dates = pd.date_range(days[-1] + pd.Timedelta(days=1), periods=14, freq="D")
+    calendar = pd.DataFrame({
+        "calendar_date": dates,
+        "is_regular_trading_weekday": dates.day_of_week != 5,
+        "is_trading_day": (dates.day_of_week != 5) & (dates != dates[2]),
+    })
+    return pd.concat(frames, ignore_index=True), calendar
+
+
+def test_forecast_demand_gives_every_series_every_date_and_zero_when_closed():
+    series, calendar = small_inputs()
+    results = forecast_demand(series, calendar, workers=1)
+    forecasts = results.forecasts
+    assert forecasts.groupby(["series_type", "series_key"]).size().tolist() == [14, 14, 14]
+    closed = forecasts[~forecasts["is_trading_day"]]
+    assert len(closed) == 3 * 3  # two Saturdays and the shutdown day, per series
+    assert (closed[["forecast", "upper_95"]] == 0).all().all()
+    assert (forecasts["lower_95"] >= 0).all()
+    assert (forecasts["lower_95"] <= forecasts["lower_80"]).all()
+    assert (forecasts["upper_80"] <= forecasts["upper_95"]).all()
+    assert results.classes["series_key"].tolist() == ["A", "B", "shop"]
+    summaries = results.backtest[results.backtest["metric_level"] == "all"]
+    assert set(summaries["method"]) >= {"seasonal_naive", "selected"}
+
+
+def test_forecast_demand_is_the_same_on_two_workers():
+    series, calendar = small_inputs()
+    one = forecast_demand(series, calendar, workers=1)
+    two = forecast_demand(series, calendar, workers=2, start_method="fork")
+    pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
+    pd.testing.assert_frame_equal(one.backtest, two.backtest)
+    pd.testing.assert_frame_equal(one.classes, two.classes)
