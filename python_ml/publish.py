@@ -19,7 +19,8 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,15 +128,13 @@ def publish_marts(warehouse: Path, published: Path) -> PublishSummary:
     return PublishSummary(published=published, tables=tuple(counts))
 
 
-def hyper_available() -> str | None:
-    """Which Hyper writer is installed ('pantab' or 'tableauhyperapi'), or None."""
-    for module in ("pantab", "tableauhyperapi"):
-        try:
-            __import__(module)
-        except ImportError:
-            continue
-        return module
-    return None
+def hyper_available() -> bool:
+    """Whether Tableau's Hyper API (the optional `tableau` group) is installed."""
+    try:
+        import tableauhyperapi  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def export_parquet(con: duckdb.DuckDBPyConnection, name: str, target: Path) -> Path:
@@ -150,14 +149,6 @@ def export_parquet(con: duckdb.DuckDBPyConnection, name: str, target: Path) -> P
     finally:
         remove_quietly([temporary])
     return target
-
-
-def write_hyper_with_pantab(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
-    """Write mart `name` into a new Hyper file at `path` with pantab (through Arrow)."""
-    import pantab
-
-    table = con.execute(f"select * from {MARTS_SCHEMA}.{quote_identifier(name)}").to_arrow_table()
-    pantab.frame_to_hyper(table, path, table=pantab.TableName(HYPER_SCHEMA, name))
 
 
 def hyper_sql_type(duckdb_type: str):  # -> tableauhyperapi.SqlType
@@ -189,43 +180,50 @@ def hyper_sql_type(duckdb_type: str):  # -> tableauhyperapi.SqlType
     return simple.get(upper, SqlType.text())
 
 
-def write_hyper_with_hyperapi(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
-    """Write mart `name` into a new Hyper file at `path` with tableauhyperapi (row inserts)."""
-    from tableauhyperapi import (
-        Connection,
-        CreateMode,
-        HyperProcess,
-        Inserter,
-        TableDefinition,
-        TableName,
-        Telemetry,
-    )
+@contextmanager
+def hyper_process() -> Iterator[object]:
+    """A running Hyper server (tableauhyperapi.HyperProcess) for a batch of extracts; its log
+    goes to a temporary folder, not next to the extracts or into the current directory."""
+    from tableauhyperapi import HyperProcess, Telemetry
+
+    with tempfile.TemporaryDirectory(prefix="hyper-log-") as log_dir:
+        with HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_dir": log_dir}) as hyper:
+            yield hyper
+
+
+def write_hyper(con: duckdb.DuckDBPyConnection, name: str, path: Path, hyper: object) -> None:
+    """Write mart `name` into a new Hyper file at `path`, as table "Extract".<name>.
+
+    Columns are declared with the mart's own types (decimal precision kept). The rows travel
+    through a temporary Parquet file that Hyper reads itself, much faster than row inserts from
+    Python.
+    """
+    from tableauhyperapi import Connection, CreateMode, TableDefinition, TableName, escape_string_literal
 
     relation = con.sql(f"select * from {MARTS_SCHEMA}.{quote_identifier(name)}")
     columns = [
         TableDefinition.Column(column, hyper_sql_type(str(kind)))
         for column, kind in zip(relation.columns, relation.types, strict=True)
     ]
-    definition = TableDefinition(TableName(HYPER_SCHEMA, name), columns)
-    # Hyper writes hyperd.log into its log directory; keep it next to the extract, not in the repo.
-    parameters = {"log_dir": str(path.parent)}
-    with HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters=parameters) as hyper:
+    table = TableName(HYPER_SCHEMA, name)
+    rows = temporary_sibling(path, ".parquet")
+    try:
+        export_parquet(con, name, rows)
         with Connection(hyper.endpoint, str(path), CreateMode.CREATE_AND_REPLACE) as connection:
             connection.catalog.create_schema_if_not_exists(HYPER_SCHEMA)
-            connection.catalog.create_table(definition)
-            with Inserter(connection, definition) as inserter:
-                inserter.add_rows(relation.fetchall())
-                inserter.execute()
+            connection.catalog.create_table(TableDefinition(table, columns))
+            connection.execute_command(
+                f"insert into {table} select * from external({escape_string_literal(str(rows))}, format => 'parquet')"
+            )
+    finally:
+        remove_quietly([rows])
 
 
-def export_hyper(con: duckdb.DuckDBPyConnection, name: str, target: Path, writer: str) -> Path:
+def export_hyper(con: duckdb.DuckDBPyConnection, name: str, target: Path, hyper: object) -> Path:
     """Write mart `name` to `target` as a Tableau extract through a temporary file and a rename."""
     temporary = temporary_sibling(target, ".hyper")
     try:
-        if writer == "pantab":
-            write_hyper_with_pantab(con, name, temporary)
-        else:
-            write_hyper_with_hyperapi(con, name, temporary)
+        write_hyper(con, name, temporary, hyper)
         os.replace(temporary, target)
     finally:
         remove_quietly([temporary])
@@ -241,7 +239,7 @@ def export_marts(
 
     `formats` is any of 'parquet' (out_dir/parquet/<table>.parquet) and 'hyper'
     (out_dir/tableau/<table>.hyper). The source is opened read-only. 'hyper' needs the optional
-    group `tableau` (pantab or tableauhyperapi); without it the format is reported as skipped in
+    group `tableau` (Tableau's Hyper API); without it the format is reported as skipped in
     the summary instead of failing, so the Parquet export never depends on it.
     """
     unknown = sorted(set(formats) - set(EXPORT_FORMATS))
@@ -260,16 +258,13 @@ def export_marts(
                 export_parquet(con, name, out_dir / "parquet" / f"{name}.parquet") for name in names
             )
         if "hyper" in formats:
-            writer = hyper_available()
-            if writer is None:
-                skipped["hyper"] = (
-                    "neither pantab nor tableauhyperapi is installed (run `make install-tableau`)"
-                )
+            if hyper_available():
+                with hyper_process() as hyper:
+                    files["hyper"] = tuple(
+                        export_hyper(con, name, out_dir / "tableau" / f"{name}.hyper", hyper) for name in names
+                    )
             else:
-                files["hyper"] = tuple(
-                    export_hyper(con, name, out_dir / "tableau" / f"{name}.hyper", writer)
-                    for name in names
-                )
+                skipped["hyper"] = "tableauhyperapi is not installed (run `make install-tableau`)"
     return ExportSummary(files=files, skipped=skipped)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -183,7 +184,7 @@ def test_export_rejects_unknown_formats(built: Path, tmp_path: Path) -> None:
 def test_hyper_export_is_skipped_with_a_reason_without_the_tableau_group(
     built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(publish, "hyper_available", lambda: None)
+    monkeypatch.setattr(publish, "hyper_available", lambda: False)
 
     result = publish.export_marts(built, tmp_path / "exports", formats=("parquet", "hyper"))
 
@@ -192,15 +193,17 @@ def test_hyper_export_is_skipped_with_a_reason_without_the_tableau_group(
     assert len(result.files["parquet"]) == 2
 
 
-def read_hyper(path: Path, table: str) -> list[tuple]:
-    """Sorted rows of "Extract".<table> in a Hyper file, read with tableauhyperapi."""
+def read_hyper(path: Path, table: str) -> tuple[list[tuple[str, object]], list[tuple]]:
+    """(column names and Hyper types, sorted rows) of "Extract".<table> in a Hyper file."""
     from tableauhyperapi import Connection, HyperProcess, TableName, Telemetry
 
-    parameters = {"log_dir": str(path.parent)}
-    with HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters=parameters) as hyper:
-        with Connection(hyper.endpoint, str(path)) as connection:
-            rows = connection.execute_list_query(f"select * from {TableName('Extract', table)}")
-    return sorted((tuple(normalize_hyper(value) for value in row) for row in rows), key=repr)
+    with tempfile.TemporaryDirectory() as log_dir:
+        with HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_dir": log_dir}) as hyper:
+            with Connection(hyper.endpoint, str(path)) as connection:
+                name = TableName("Extract", table)
+                schema = [(str(c.name.unescaped), c.type) for c in connection.catalog.get_table_definition(name).columns]
+                rows = connection.execute_list_query(f"select * from {name}")
+    return schema, sorted((tuple(normalize_hyper(value) for value in row) for row in rows), key=repr)
 
 
 def normalize_hyper(value: object) -> object:
@@ -212,15 +215,29 @@ def normalize_hyper(value: object) -> object:
 
 
 @pytest.mark.skipif(
-    publish.hyper_available() is None,
-    reason="optional group `tableau` (pantab/tableauhyperapi) not installed: run `make install-tableau`",
+    not publish.hyper_available(),
+    reason="optional group `tableau` (tableauhyperapi) not installed: run `make install-tableau`",
 )
 def test_hyper_export_round_trip_equals_the_mart(built: Path, tmp_path: Path) -> None:
-    pytest.importorskip("tableauhyperapi", reason="reading Hyper back needs tableauhyperapi")
     out = tmp_path / "exports"
 
     result = publish.export_marts(built, out, formats=("hyper",))
 
     assert result.files["hyper"] == (out / "tableau" / "orders.hyper", out / "tableau" / "orders_per_day.hyper")
-    for table in ("orders", "orders_per_day"):
-        assert read_hyper(out / "tableau" / f"{table}.hyper", table) == read_all(built, table)[1]
+    from tableauhyperapi import SqlType
+
+    schema, rows = read_hyper(out / "tableau" / "orders.hyper", "orders")
+    assert rows == read_all(built, "orders")[1]
+    assert schema == [
+        ("invoice_no", SqlType.text()),
+        ("customer_id", SqlType.text()),
+        ("invoiced_at", SqlType.timestamp()),
+        ("invoice_date", SqlType.date()),
+        ("items", SqlType.big_int()),
+        ("net_value", SqlType.numeric(18, 2)),
+        ("share", SqlType.double()),
+        ("is_cancelled", SqlType.bool()),
+    ]
+    assert read_hyper(out / "tableau" / "orders_per_day.hyper", "orders_per_day")[1] == read_all(built, "orders_per_day")[1]
+    # Only the extracts: no temporary Parquet, no hyperd.log.
+    assert sorted(p.name for p in (out / "tableau").iterdir()) == ["orders.hyper", "orders_per_day.hyper"]
