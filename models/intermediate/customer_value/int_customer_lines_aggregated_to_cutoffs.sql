@@ -19,29 +19,70 @@ cutoffs as (
 
 ),
 
-lines_before_cutoff as (
+customer_invoices as (
+
+    -- Lines to invoices first, so the cutoffs multiply invoices rather than lines.
+    select
+        customer_id,
+        invoice_no,
+        invoice_date,
+        max(case when line_type = 'sale' then 1 else 0 end) = 1 as is_purchase,
+        coalesce(sum(case when line_type = 'sale' then quantity end), 0) as items_bought,
+        coalesce(sum(case when line_type = 'sale' then line_revenue end), 0) as gross_revenue,
+        coalesce(-sum(case when line_type <> 'sale' then line_revenue end), 0) as returned_revenue
+    from order_lines
+    group by customer_id, invoice_no, invoice_date
+
+),
+
+customer_products as (
+
+    select
+        customer_id,
+        stock_code,
+        min(invoice_date) as first_bought_date
+    from order_lines
+    where line_type = 'sale'
+    group by customer_id, stock_code
+
+),
+
+invoices_before_cutoff as (
 
     select
         cutoffs.cutoff_name,
         cutoffs.cutoff_date,
-        order_lines.customer_id,
-        order_lines.invoice_no,
-        order_lines.invoice_date,
-        order_lines.stock_code,
-        order_lines.line_type,
-        order_lines.quantity,
-        order_lines.line_revenue,
+        customer_invoices.customer_id,
+        customer_invoices.invoice_no,
+        customer_invoices.invoice_date,
+        customer_invoices.is_purchase,
+        customer_invoices.items_bought,
+        customer_invoices.gross_revenue,
+        customer_invoices.returned_revenue,
         -- The latest holdout-length window before the cutoff, and the one before it.
-        {{ days_between('order_lines.invoice_date', 'cutoffs.cutoff_date') }}
+        {{ days_between('customer_invoices.invoice_date', 'cutoffs.cutoff_date') }}
         <= {{ var('holdout_days') }} as is_in_last_window,
-        {{ days_between('order_lines.invoice_date', 'cutoffs.cutoff_date') }}
+        {{ days_between('customer_invoices.invoice_date', 'cutoffs.cutoff_date') }}
         > {{ var('holdout_days') }}
-        and {{ days_between('order_lines.invoice_date', 'cutoffs.cutoff_date') }}
+        and {{ days_between('customer_invoices.invoice_date', 'cutoffs.cutoff_date') }}
         <= 2 * {{ var('holdout_days') }} as is_in_previous_window
 
-    from order_lines
+    from customer_invoices
     inner join cutoffs
-        on order_lines.invoice_date < cutoffs.cutoff_date
+        on customer_invoices.invoice_date < cutoffs.cutoff_date
+
+),
+
+products_before_cutoff as (
+
+    select
+        cutoffs.cutoff_name,
+        customer_products.customer_id,
+        count(*) as distinct_products
+    from customer_products
+    inner join cutoffs
+        on customer_products.first_bought_date < cutoffs.cutoff_date
+    group by cutoffs.cutoff_name, customer_products.customer_id
 
 ),
 
@@ -51,24 +92,36 @@ customer_cutoff_totals as (
         cutoff_name,
         cutoff_date,
         customer_id,
-        min(case when line_type = 'sale' then invoice_date end) as first_order_date,
-        max(case when line_type = 'sale' then invoice_date end) as last_order_date,
-        count(distinct case when line_type = 'sale' then invoice_no end) as frequency,
-        count(distinct case when line_type = 'sale' then invoice_date end) as purchase_days,
-        count(distinct case when line_type = 'sale' then stock_code end) as distinct_products,
-        cast(coalesce(sum(case when line_type = 'sale' then quantity end), 0) as bigint) as items_bought,
-        coalesce(sum(case when line_type = 'sale' then line_revenue end), 0) as gross_revenue,
-        coalesce(-sum(case when line_type <> 'sale' then line_revenue end), 0) as returned_revenue,
-        count(distinct case when line_type = 'sale' and is_in_last_window then invoice_no end)
-            as orders_last_window,
-        coalesce(sum(case when is_in_last_window then line_revenue end), 0) as net_revenue_last_window,
-        count(distinct case when line_type = 'sale' and is_in_previous_window then invoice_no end)
+        min(case when is_purchase then invoice_date end) as first_order_date,
+        max(case when is_purchase then invoice_date end) as last_order_date,
+        count(distinct case when is_purchase then invoice_no end) as frequency,
+        count(distinct case when is_purchase then invoice_date end) as purchase_days,
+        cast(sum(items_bought) as bigint) as items_bought,
+        sum(gross_revenue) as gross_revenue,
+        sum(returned_revenue) as returned_revenue,
+        count(distinct case when is_purchase and is_in_last_window then invoice_no end) as orders_last_window,
+        sum(case when is_in_last_window then gross_revenue - returned_revenue else 0 end)
+            as net_revenue_last_window,
+        count(distinct case when is_purchase and is_in_previous_window then invoice_no end)
             as orders_previous_window,
-        coalesce(sum(case when is_in_previous_window then line_revenue end), 0)
+        sum(case when is_in_previous_window then gross_revenue - returned_revenue else 0 end)
             as net_revenue_previous_window
 
-    from lines_before_cutoff
+    from invoices_before_cutoff
     group by cutoff_name, cutoff_date, customer_id
+
+),
+
+totals_with_products as (
+
+    select
+        customer_cutoff_totals.*,
+        coalesce(products_before_cutoff.distinct_products, 0) as distinct_products
+    from customer_cutoff_totals
+    left join products_before_cutoff
+        on
+            customer_cutoff_totals.cutoff_name = products_before_cutoff.cutoff_name
+            and customer_cutoff_totals.customer_id = products_before_cutoff.customer_id
 
 ),
 
@@ -108,7 +161,7 @@ purchasers as (
         orders_previous_window,
         cast(net_revenue_previous_window as decimal(18, 2)) as net_revenue_previous_window
 
-    from customer_cutoff_totals
+    from totals_with_products
     where frequency > 0
 
 ),
