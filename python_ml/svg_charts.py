@@ -34,7 +34,7 @@ class LineSeries:
 
 
 def format_number(value: float | None, kind: str = "number") -> str:
-    """A value for a label: kind 'money' (£1.23M, £35.1k, £500, £42.10), 'percent' (0.153 → 15.3%),
+    """A value for a label: kind 'money' (£1.23M, £35.1k, £500, £42.10: whole pounds without pence), 'percent' (0.153 → 15.3%),
     'integer' (4,372), 'number' (3 significant decimals, thousands separated). None → '–'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -48,7 +48,7 @@ def format_number(value: float | None, kind: str = "number") -> str:
             return f"{sign}£{magnitude / 1e6:,.2f}M"
         if magnitude >= 1e4:
             return f"{sign}£{magnitude / 1e3:,.1f}k"
-        if magnitude == int(magnitude) and magnitude >= 100:
+        if magnitude == int(magnitude):
             return f"{sign}£{magnitude:,.0f}"
         return f"{sign}£{magnitude:,.2f}"
     if abs(value) >= 1000:

@@ -64,6 +64,40 @@ def test_report_without_marts_says_not_built_yet_for_every_figure(tmp_path: Path
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["index.html"]
 
 
+SMALL_MARTS = """
+create schema marts;
+create schema staging;
+create table marts.fct_orders as select * from (values
+    ('1', date '2011-01-03', true, 100.00::decimal(18, 2)),
+    ('2', date '2011-01-04', true, 50.00::decimal(18, 2)),
+    ('C3', date '2011-02-01', false, -20.00::decimal(18, 2))
+) as orders (invoice_no, invoice_date, is_purchase, net_value);
+create table marts.customer_rfm as select * from (values
+    ('a', 1, date '2011-02-02'), ('b', 2, date '2011-02-02'), ('c', 3, date '2011-02-02')
+) as rfm (customer_id, frequency, as_of_date);
+create table marts.fct_order_lines as select * from (values ('sale'), ('sale'), ('cancellation')) as lines (line_type);
+create table staging.rejected_order_lines as select * from (values ('exact_duplicate')) as rejected (rejection_reason);
+"""
+
+
+def test_key_figures_and_data_quality_from_small_marts(tmp_path: Path) -> None:
+    source = tmp_path / "w.duckdb"
+    with duckdb.connect(str(source)) as con:
+        con.execute(SMALL_MARTS)
+
+    summary = report.build_report(source, tmp_path / "index.html")
+    html = summary.path.read_text(encoding="utf-8")
+
+    assert summary.charts == ("kpis", "data-quality")
+    # 2 purchase orders; revenue 100 + 50 - 20; AOV (100 + 50) / 2; 2 of 3 customers repeat.
+    for label, value in [("Customers", "3"), ("Orders", "2"), ("Revenue", "£130"),
+                         ("Average order value", "£75"), ("Repeat rate", "66.7%"),
+                         ("Period", "2011-01-03 – 2011-02-01")]:
+        assert f'<div class="kpi-label">{label}</div><div class="kpi-value">{value}</div>' in html, label
+    assert "4 lines in: 3 staged (by line type) and 1 rejected" in html
+    assert "staged: sale · Lines: 2" in html and "rejected: exact_duplicate · Lines: 1" in html
+
+
 def test_report_is_self_contained(tmp_path: Path) -> None:
     html = report.build_report(trunk_free_warehouse(tmp_path / "w.duckdb"), tmp_path / "index.html").path.read_text()
 

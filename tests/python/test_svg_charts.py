@@ -26,7 +26,7 @@ def parse(svg: str) -> ElementTree.Element:
         (42.1, "money", "£42.10"),
         (-27.5, "money", "-£27.50"),
         (500.0, "money", "£500"),
-        (0.0, "money", "£0.00"),
+        (0.0, "money", "£0"),
         (0.1534, "percent", "15.3%"),
         (4372.4, "integer", "4,372"),
         (0.8312, "number", "0.831"),
