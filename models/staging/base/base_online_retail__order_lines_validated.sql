@@ -76,7 +76,13 @@ validated as (
             when invoice_no is null then 'missing_invoice_no'
             when stock_code is null then 'missing_stock_code'
             when quantity_text is null then 'missing_quantity'
+            -- A number too large for an integer is out of range, not text.
+            when quantity is null
+                and {{ try_cast_to('quantity_text', 'decimal(38, 6)') }} is not null
+                then 'quantity_out_of_range'
             when quantity is null then 'non_numeric_quantity'
+            -- The integer cast rounds (1.5 becomes 2); a fraction of a unit is not a quantity.
+            when {{ try_cast_to('quantity_text', 'decimal(38, 6)') }} <> quantity then 'non_integer_quantity'
             when unit_price_text is null then 'missing_unit_price'
             when unit_price is null then 'non_numeric_unit_price'
             when invoice_date_text is null then 'missing_invoice_date'
