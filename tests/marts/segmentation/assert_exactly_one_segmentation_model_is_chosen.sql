@@ -13,9 +13,9 @@ summary as (
 
     select
         count(case when chosen then 1 end) as chosen_candidates,
-        count(distinct case when clustering_method = 'kmeans' then n_clusters_requested end) as kmeans_ks,
-        min(case when clustering_method = 'kmeans' then n_clusters_requested end) as lowest_kmeans_k,
-        max(case when clustering_method = 'kmeans' then n_clusters_requested end) as highest_kmeans_k
+        count(distinct case when method = 'kmeans' then n_clusters_requested end) as kmeans_ks,
+        min(case when method = 'kmeans' then n_clusters_requested end) as lowest_kmeans_k,
+        max(case when method = 'kmeans' then n_clusters_requested end) as highest_kmeans_k
     from comparison
 
 ),
