@@ -15,7 +15,7 @@ final as (
     select
         cast(candidate_id as {{ dbt.type_string() }}) as candidate_id,
         -- BI and the report bind to `method` (issue contract); the keyword is harmless here.
-        cast(method as {{ dbt.type_string() }}) as method,  -- noqa: RF04
+        cast(method as {{ dbt.type_string() }}) as method,
         cast(n_clusters_requested as integer) as n_clusters_requested,
         cast(eps as double) as eps,
         cast(min_samples as integer) as min_samples,
