@@ -45,8 +45,9 @@
     isodow({{ date_expr }})
 {%- endmacro %}
 
+{#- Spark's dayofweek is 1 = Sunday … 7 = Saturday, as int; DuckDB's isodow is a bigint. -#}
 {% macro spark__iso_day_of_week(date_expr) -%}
-    (((dayofweek({{ date_expr }}) + 5) % 7) + 1)
+    cast(((dayofweek({{ date_expr }}) + 5) % 7) + 1 as bigint)
 {%- endmacro %}
 
 {#- Whole days from start_date to end_date. -#}
@@ -56,6 +57,11 @@
 
 {% macro default__days_between(start_date, end_date) -%}
     {{- dbt.datediff(start_date, end_date, 'day') | trim -}}
+{%- endmacro %}
+
+{#- Spark's datediff gives an int; the marts' contracts (and DuckDB) have bigint. -#}
+{% macro spark__days_between(start_date, end_date) -%}
+    cast({{ dbt.datediff(start_date, end_date, 'day') | trim }} as bigint)
 {%- endmacro %}
 
 {#- dbt-duckdb's datediff spreads over several lines and casts to timestamp; dates need neither. -#}

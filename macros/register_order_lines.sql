@@ -333,3 +333,70 @@
     {%- endfor -%}
     {{- return(column_for) -}}
 {%- endmacro %}
+
+{#- Spark (profile target `spark`): the files become the external CSV table
+    staging.raw_order_lines_files (every value as text; the header of the first file names the
+    columns, and every file must share it), and staging.raw_order_lines a view over it with the
+    canonical names, the file and the 1-based data row. Spark resolves a relative path against
+    the directory dbt runs in, like DuckDB; source_file is the absolute path. Spark SQL runs one
+    statement per call, so the set-up runs here and the hook itself creates the view. -#}
+{% macro spark__register_order_lines() -%}
+    {%- if not execute -%}{{- return('') -}}{%- endif -%}
+    {%- set path = order_lines_path() -%}
+    {%- set quoted_path = "'" ~ (path | replace("\\", "\\\\") | replace("'", "\\'")) ~ "'" -%}
+    {%- if path.lower().endswith('.parquet') -%}
+        {%- set options = "using parquet options (path " ~ quoted_path ~ ")" -%}
+    {%- else -%}
+        {%- set header_line = run_query("select value from text.`" ~ path ~ "` limit 1").columns[0].values() | list -%}
+        {%- if header_line | length == 0 -%}
+            {{- exceptions.raise_compiler_error("raw_order_lines: no line found in '" ~ path ~ "'. Expected CSV files with a header line.") -}}
+        {%- endif -%}
+        {%- set delimiter = spark__order_lines_delimiter(header_line[0]) -%}
+        {%- set options -%}
+            using csv options (
+                path {{ quoted_path }},
+                header 'true',
+                inferSchema 'false',
+                sep '{{ delimiter }}',
+                quote '"',
+                escape '"',
+                multiLine 'false',
+                mode 'FAILFAST',
+                encoding '{{ var("raw_order_lines_encoding", "utf-8") }}'
+            )
+        {%- endset -%}
+    {%- endif -%}
+    {%- do run_query("create schema if not exists staging") -%}
+    {#- A table with a path option is external: dropping it leaves the files alone. -#}
+    {%- do run_query("drop table if exists staging.raw_order_lines_files") -%}
+    {%- do run_query("create table staging.raw_order_lines_files " ~ options) -%}
+    {%- set found = run_query("describe staging.raw_order_lines_files").columns[0].values() | list -%}
+    {%- set column_for = resolve_order_line_columns(found, path, 1) -%}
+
+    create or replace view staging.raw_order_lines as
+    select
+        {% for canonical, source_column in column_for.items() -%}
+        cast(`{{ source_column }}` as string) as {{ canonical }},
+        {% endfor -%}
+        source_file,
+        cast(row_number() over (partition by source_file order by scan_order) as bigint) as source_row_number
+    from (
+        select
+            *,
+            regexp_replace(_metadata.file_path, '^file:(//)?', '') as source_file,
+            {#- Ids grow with the position in the file: the scan keeps each file's order. -#}
+            monotonically_increasing_id() as scan_order
+        from staging.raw_order_lines_files
+    ) as scanned
+{%- endmacro %}
+
+{#- The delimiter of order_line_delimiters() that splits the header line into the most fields. -#}
+{% macro spark__order_lines_delimiter(header_line) -%}
+    {%- set best = {'delimiter': ',', 'count': 0} -%}
+    {%- for candidate in order_line_delimiters() -%}
+        {%- if header_line.count(candidate) > best['count'] -%}
+            {%- do best.update({'delimiter': candidate, 'count': header_line.count(candidate)}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(best['delimiter']) -}}
+{%- endmacro %}
