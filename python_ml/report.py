@@ -746,7 +746,7 @@ def backtest_table(db: Warehouse) -> tuple[str, str]:
         """
     )
     table = html_table(
-        ["series", "method", "series", "origins", "MASE", "RMSSE", "relative bias", "80 % coverage", "95 % coverage"],
+        ["series", "method", "series scored", "origins", "MASE", "RMSSE", "relative bias", "80 % coverage", "95 % coverage"],
         [
             [
                 row["series"],
@@ -766,9 +766,11 @@ def backtest_table(db: Warehouse) -> tuple[str, str]:
     )
     return (
         table,
-        "Rolling-origin backtest: each method forecasts from several past dates and is scored on what "
-        "followed. MASE and RMSSE below 1 beat the seasonal-naive baseline (same weekday last week, in "
-        "bold); coverage is how often the actual fell inside the 80 % / 95 % interval.",
+        "Rolling-origin backtest: each method forecasts from several past dates and is scored on the "
+        "days that followed. MASE and RMSSE are errors scaled by the series' own in-sample seasonal-naive "
+        "error (lower is better): compare each method with the seasonal-naive baseline (same weekday "
+        "last week, in bold). Coverage is how often the actual fell inside the 80 % / 95 % interval; "
+        "'selected' scores each product's chosen method.",
     )
 
 
