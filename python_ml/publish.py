@@ -257,15 +257,25 @@ def export_marts(
             files["parquet"] = tuple(
                 export_parquet(con, name, out_dir / "parquet" / f"{name}.parquet") for name in names
             )
+            remove_stale_exports(out_dir / "parquet", ".parquet", names)
         if "hyper" in formats:
             if hyper_available():
                 with hyper_process() as hyper:
                     files["hyper"] = tuple(
                         export_hyper(con, name, out_dir / "tableau" / f"{name}.hyper", hyper) for name in names
                     )
+                remove_stale_exports(out_dir / "tableau", ".hyper", names)
             else:
                 skipped["hyper"] = "tableauhyperapi is not installed (run `make install-tableau`)"
     return ExportSummary(files=files, skipped=skipped)
+
+
+def remove_stale_exports(folder: Path, suffix: str, names: Sequence[str]) -> None:
+    """Delete exports in `folder` of marts that no longer exist, so no reader picks up a table
+    the warehouse dropped (temporary files of a running export start with a dot and are kept)."""
+    for path in folder.glob(f"*{suffix}"):
+        if not path.name.startswith(".") and path.name[: -len(suffix)] not in names:
+            path.unlink()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -176,6 +176,17 @@ def test_reexport_replaces_files_and_leaves_no_temporaries(built: Path, tmp_path
         assert con.execute(f"select count(*) from '{out / 'parquet' / 'orders.parquet'}'").fetchall() == [(0,)]
 
 
+def test_export_removes_files_of_marts_that_no_longer_exist(built: Path, tmp_path: Path) -> None:
+    out = tmp_path / "exports"
+    publish.export_marts(built, out)
+    with duckdb.connect(str(built)) as con:
+        con.execute("drop view marts.orders_per_day")
+
+    publish.export_marts(built, out)
+
+    assert sorted(p.name for p in (out / "parquet").iterdir()) == ["orders.parquet"]
+
+
 def test_export_rejects_unknown_formats(built: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="csv"):
         publish.export_marts(built, tmp_path / "exports", formats=("parquet", "csv"))
