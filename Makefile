@@ -16,13 +16,13 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: build test install data dbt-build lint pytest summary clean publish export report install-tableau
+.PHONY: build test install data dbt-build lint pytest summary clean publish export report install-tableau install-spark install-spark-if-java bench
 
 # publish runs only after a successful dbt build (make stops at the first failure), so a failed
 # build leaves the previous published copy in place for BI readers.
 build: install data dbt-build publish summary
 
-test: install data lint dbt-build pytest
+test: install data lint dbt-build install-spark-if-java pytest
 
 install: $(VENV)/.installed
 
@@ -64,6 +64,30 @@ install-tableau: | $(VENV)/.installed
 	$(PY) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["tableau"], sep="\n")' \
 		> $(VENV)/tableau-requirements.txt
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -r $(VENV)/tableau-requirements.txt
+
+# The optional `spark` group (README "Running on Spark"): dbt-spark and PySpark (~460 MB, needs
+# Java 17) in their own venv, so the default install stays small. tests/python/test_spark.py
+# uses it when it is there.
+SPARK_VENV := .venv-spark
+install-spark: $(SPARK_VENV)/.installed
+
+$(SPARK_VENV)/.installed: requirements-spark.lock | $(VENV)/.installed
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(VENV)/bin/uv pip install --quiet --python $(SPARK_VENV)/bin/python --compile-bytecode --no-deps \
+		-r requirements-spark.lock
+	touch $@
+
+# `make test` runs the Spark test where Java is installed (the venv takes ~1-3 min to install, the
+# test ~3 min); without Java the test is skipped and says why.
+install-spark-if-java:
+	@if command -v java >/dev/null 2>&1; then $(MAKE) --no-print-directory install-spark; \
+	else echo "java not found: the Spark test (tests/python/test_spark.py) will be skipped"; fi
+
+# Benchmarks (benchmarks/run_benchmarks.py): 1M and 10M synthetic lines and the real data, appended
+# to benchmarks/results.md. E.g. make bench BENCH_ARGS="--sizes 100000000 --repeat 1".
+BENCH_ARGS ?=
+bench: install
+	$(PY) -m benchmarks.run_benchmarks $(BENCH_ARGS)
 
 lint:
 	$(VENV)/bin/sqlfluff lint models macros analyses tests
