@@ -1,9 +1,8 @@
 {#- The top recommendations_per_customer products per basket set, recommender and customer.
 
-    Recommender 'item_affinity': a candidate's score is the sum, over the products the customer
-    bought, of confidence(bought product -> candidate) from int_product_pairs_scored, using each
-    product's recommendation_neighbours_per_product strongest neighbours only (this bounds the
-    work per customer). Products the customer already bought are never recommended. When the
+    Recommender 'item_affinity': the best candidates of int_customer_products_scored_by_affinity
+    (sum of confidences from the customer's products to products they have not bought), each
+    with the bought product of highest confidence towards it as the reason. When the
     customer's history yields fewer candidates than needed (little or no history), the most
     popular products fill the remaining places.
     Recommender 'popularity' (the evaluation baseline, basket set 'before_cutoff' only): the most
@@ -17,12 +16,6 @@
 
 with
 
-pairs as (
-
-    select * from {{ ref('int_product_pairs_scored') }}
-
-),
-
 customer_products as (
 
     select * from {{ ref('int_basket_items_aggregated_to_customer_products') }}
@@ -35,50 +28,9 @@ customers as (
 
 ),
 
-neighbours as (
-
-    select
-        basket_set,
-        stock_code_a as stock_code,
-        stock_code_b as candidate_stock_code,
-        confidence_a_to_b as confidence
-    from pairs
-
-    union all
-
-    select
-        basket_set,
-        stock_code_b as stock_code,
-        stock_code_a as candidate_stock_code,
-        confidence_b_to_a as confidence
-    from pairs
-
-),
-
-neighbours_ranked as (
-
-    select
-        basket_set,
-        stock_code,
-        candidate_stock_code,
-        confidence,
-        row_number() over (
-            partition by basket_set, stock_code
-            order by confidence desc, candidate_stock_code asc
-        ) as neighbour_rank
-    from neighbours
-
-),
-
 strongest_neighbours as (
 
-    select
-        basket_set,
-        stock_code,
-        candidate_stock_code,
-        confidence
-    from neighbours_ranked
-    where neighbour_rank <= {{ var('recommendation_neighbours_per_product') }}
+    select * from {{ ref('int_product_pairs_filtered_to_strongest_neighbours') }}
 
 ),
 
@@ -99,58 +51,53 @@ recommended_customers as (
 
 ),
 
-contributions as (
+top_affinity as (
 
-    select
-        customer_products.basket_set,
-        customer_products.customer_id,
-        strongest_neighbours.candidate_stock_code,
-        customer_products.stock_code as contributing_stock_code,
-        strongest_neighbours.confidence
-    from customer_products
-    inner join strongest_neighbours
-        on
-            customer_products.basket_set = strongest_neighbours.basket_set
-            and customer_products.stock_code = strongest_neighbours.stock_code
+    select * from {{ ref('int_customer_products_scored_by_affinity') }}
 
 ),
 
-contributions_ranked as (
+strongest_contributors as (
 
+    -- The reason is needed for the top candidates only: the bought product with the highest
+    -- confidence towards each (the first stock code on ties). Going from the candidate to its
+    -- neighbours with exactly that confidence is far cheaper than revisiting every contribution.
     select
-        basket_set,
-        customer_id,
-        candidate_stock_code,
-        contributing_stock_code,
-        confidence,
-        row_number() over (
-            partition by basket_set, customer_id, candidate_stock_code
-            order by confidence desc, contributing_stock_code asc
-        ) as contribution_rank,
-        sum(confidence) over (partition by basket_set, customer_id, candidate_stock_code) as score
-    from contributions
+        top_affinity.basket_set,
+        top_affinity.customer_id,
+        top_affinity.stock_code,
+        min(strongest_neighbours.stock_code) as contributing_stock_code
+    from top_affinity
+    inner join strongest_neighbours
+        on
+            top_affinity.basket_set = strongest_neighbours.basket_set
+            and top_affinity.stock_code = strongest_neighbours.candidate_stock_code
+            and top_affinity.strongest_confidence = strongest_neighbours.confidence
+    inner join customer_products
+        on
+            top_affinity.basket_set = customer_products.basket_set
+            and top_affinity.customer_id = customer_products.customer_id
+            and strongest_neighbours.stock_code = customer_products.stock_code
+    group by top_affinity.basket_set, top_affinity.customer_id, top_affinity.stock_code
 
 ),
 
 affinity_candidates as (
 
     select
-        contributions_ranked.basket_set,
-        contributions_ranked.customer_id,
-        contributions_ranked.candidate_stock_code as stock_code,
-        contributions_ranked.score,
-        contributions_ranked.contributing_stock_code,
+        top_affinity.basket_set,
+        top_affinity.customer_id,
+        top_affinity.stock_code,
+        top_affinity.score,
+        strongest_contributors.contributing_stock_code,
         'item_affinity' as recommendation_source,
         1 as source_priority
-    from contributions_ranked
-    left join customer_products
+    from top_affinity
+    inner join strongest_contributors
         on
-            contributions_ranked.basket_set = customer_products.basket_set
-            and contributions_ranked.customer_id = customer_products.customer_id
-            and contributions_ranked.candidate_stock_code = customer_products.stock_code
-    where
-        contributions_ranked.contribution_rank = 1
-        and customer_products.stock_code is null
+            top_affinity.basket_set = strongest_contributors.basket_set
+            and top_affinity.customer_id = strongest_contributors.customer_id
+            and top_affinity.stock_code = strongest_contributors.stock_code
 
 ),
 

@@ -54,7 +54,7 @@ product_history_lengths as (
         count(*) as history_days
     from product_first_sales
     inner join calendar
-        on calendar.calendar_date >= product_first_sales.first_sold_date
+        on product_first_sales.first_sold_date <= calendar.calendar_date
     group by product_first_sales.stock_code, product_first_sales.first_sold_date, product_first_sales.sale_days
 
 ),
@@ -81,7 +81,7 @@ product_series as (
         cast(coalesce(daily_product_sales.quantity, 0) as double) as demand
     from forecastable_products
     inner join calendar
-        on calendar.calendar_date >= forecastable_products.first_sold_date
+        on forecastable_products.first_sold_date <= calendar.calendar_date
     left join daily_product_sales
         on
             forecastable_products.stock_code = daily_product_sales.stock_code

@@ -61,18 +61,29 @@ set_totals as (
 
 ),
 
-eligible_items as (
+basket_numbers as (
 
     select
+        basket_set,
+        invoice_no,
+        row_number() over (partition by basket_set order by invoice_no) as basket_number
+    from basket_sizes
+    where basket_products <= {{ var('affinity_max_basket_products') }}
+
+),
+
+eligible_items as (
+
+    -- Numbered so that pairing joins and groups on integers, not text (about half the work).
+    select
         set_items.basket_set,
-        set_items.invoice_no,
+        basket_numbers.basket_number,
         set_items.stock_code
     from set_items
-    inner join basket_sizes
+    inner join basket_numbers
         on
-            set_items.basket_set = basket_sizes.basket_set
-            and set_items.invoice_no = basket_sizes.invoice_no
-    where basket_sizes.basket_products <= {{ var('affinity_max_basket_products') }}
+            set_items.basket_set = basket_numbers.basket_set
+            and set_items.invoice_no = basket_numbers.invoice_no
 
 ),
 
@@ -92,7 +103,11 @@ frequent_products as (
     select
         product_counts.basket_set,
         product_counts.stock_code,
-        product_counts.product_baskets
+        product_counts.product_baskets,
+        row_number() over (
+            partition by product_counts.basket_set
+            order by product_counts.stock_code
+        ) as product_number
     from product_counts
     inner join set_totals
         on product_counts.basket_set = set_totals.basket_set
@@ -106,8 +121,8 @@ pruned_items as (
 
     select
         eligible_items.basket_set,
-        eligible_items.invoice_no,
-        eligible_items.stock_code
+        eligible_items.basket_number,
+        frequent_products.product_number
     from eligible_items
     inner join frequent_products
         on
@@ -118,18 +133,19 @@ pruned_items as (
 
 pairs_counted as (
 
+    -- Product numbers follow stock-code order, so a < b here means stock_code_a < stock_code_b.
     select
         items_a.basket_set,
-        items_a.stock_code as stock_code_a,
-        items_b.stock_code as stock_code_b,
+        items_a.product_number as product_number_a,
+        items_b.product_number as product_number_b,
         count(*) as pair_count
     from pruned_items as items_a
     inner join pruned_items as items_b
         on
             items_a.basket_set = items_b.basket_set
-            and items_a.invoice_no = items_b.invoice_no
-            and items_a.stock_code < items_b.stock_code
-    group by items_a.basket_set, items_a.stock_code, items_b.stock_code
+            and items_a.basket_number = items_b.basket_number
+            and items_a.product_number < items_b.product_number
+    group by items_a.basket_set, items_a.product_number, items_b.product_number
 
 ),
 
@@ -137,8 +153,8 @@ frequent_pairs as (
 
     select
         pairs_counted.basket_set,
-        pairs_counted.stock_code_a,
-        pairs_counted.stock_code_b,
+        pairs_counted.product_number_a,
+        pairs_counted.product_number_b,
         pairs_counted.pair_count,
         set_totals.baskets,
         set_totals.excluded_large_baskets
@@ -155,14 +171,15 @@ pairs_with_product_counts as (
 
     select
         frequent_pairs.basket_set,
-        frequent_pairs.stock_code_a,
-        frequent_pairs.stock_code_b,
+        products_a.stock_code as stock_code_a,
+        products_b.stock_code as stock_code_b,
         frequent_pairs.pair_count,
         products_a.product_baskets as product_a_baskets,
         products_b.product_baskets as product_b_baskets,
         frequent_pairs.baskets,
         frequent_pairs.excluded_large_baskets,
-        cast(frequent_pairs.pair_count as double) / frequent_pairs.baskets as support,
+        -- `support` is the measure's standard name, not the keyword.
+        cast(frequent_pairs.pair_count as double) / frequent_pairs.baskets as support,  -- noqa: RF04
         cast(products_a.product_baskets as double) / frequent_pairs.baskets as support_a,
         cast(products_b.product_baskets as double) / frequent_pairs.baskets as support_b,
         cast(frequent_pairs.pair_count as double) / products_a.product_baskets as confidence_a_to_b,
@@ -171,11 +188,11 @@ pairs_with_product_counts as (
     inner join frequent_products as products_a
         on
             frequent_pairs.basket_set = products_a.basket_set
-            and frequent_pairs.stock_code_a = products_a.stock_code
+            and frequent_pairs.product_number_a = products_a.product_number
     inner join frequent_products as products_b
         on
             frequent_pairs.basket_set = products_b.basket_set
-            and frequent_pairs.stock_code_b = products_b.stock_code
+            and frequent_pairs.product_number_b = products_b.product_number
 
 ),
 

@@ -31,7 +31,10 @@ final as (
         recommendations.contributing_stock_code,
         case
             when recommendations.recommendation_source = 'item_affinity'
-                then {{ dbt.concat(["'often bought with '", "coalesce(contributing.description, recommendations.contributing_stock_code)"]) }}
+                then {{ dbt.concat([
+                    "'often bought with '",
+                    "coalesce(contributing.description, recommendations.contributing_stock_code)",
+                ]) }}
             else 'popular with other customers'
         end as reason
 

@@ -31,6 +31,13 @@ history as (
 
 ),
 
+trained_customers as (
+
+    select distinct customer_id
+    from history
+
+),
+
 bought_after_cutoff as (
 
     select distinct
@@ -48,7 +55,7 @@ test_items as (
         bought_after_cutoff.customer_id,
         bought_after_cutoff.stock_code
     from bought_after_cutoff
-    inner join (select distinct history.customer_id from history) as trained_customers
+    inner join trained_customers
         on bought_after_cutoff.customer_id = trained_customers.customer_id
     left join history
         on

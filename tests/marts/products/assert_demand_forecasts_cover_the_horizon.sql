@@ -54,6 +54,13 @@ series_spans as (
 
 ),
 
+product_spans as (
+
+    select * from series_spans
+    where series_key != 'shop'
+
+),
+
 wrong_spans as (
 
     select
@@ -72,12 +79,12 @@ wrong_spans as (
 unmatched_classes as (
 
     select
-        coalesce(classes.stock_code, series_spans.series_key) as series_key,
+        coalesce(classes.stock_code, product_spans.series_key) as series_key,
         'forecast without class or class without forecast' as problem
     from classes
-    full outer join (select * from series_spans where series_key != 'shop') as series_spans
-        on classes.stock_code = series_spans.series_key
-    where classes.stock_code is null or series_spans.series_key is null
+    full outer join product_spans
+        on classes.stock_code = product_spans.series_key
+    where classes.stock_code is null or product_spans.series_key is null
 
 ),
 

@@ -1,0 +1,89 @@
+{#- The recommendations_per_customer best item-affinity candidates per basket set and
+    customer: products the customer has not bought, scored by the sum, over the products they
+    did buy, of confidence(bought product -> candidate) from int_product_pairs_scored, each
+    bought product contributing only its strongest neighbours
+    (int_product_pairs_filtered_to_strongest_neighbours). Kept apart from the ranking model because
+    DuckDB plans the top-N and the reason lookup badly as one query (~3x the work). -#}
+
+{%- set per_customer = var('recommendations_per_customer') %}
+
+with
+
+customer_products as (
+
+    select * from {{ ref('int_basket_items_aggregated_to_customer_products') }}
+
+),
+
+strongest_neighbours as (
+
+    select * from {{ ref('int_product_pairs_filtered_to_strongest_neighbours') }}
+
+),
+
+contributions as (
+
+    select
+        customer_products.basket_set,
+        customer_products.customer_id,
+        strongest_neighbours.candidate_stock_code,
+        customer_products.stock_code as contributing_stock_code,
+        strongest_neighbours.confidence
+    from customer_products
+    inner join strongest_neighbours
+        on
+            customer_products.basket_set = strongest_neighbours.basket_set
+            and customer_products.stock_code = strongest_neighbours.stock_code
+
+),
+
+candidate_scores as (
+
+    select
+        basket_set,
+        customer_id,
+        candidate_stock_code,
+        sum(confidence) as score,
+        max(confidence) as strongest_confidence
+    from contributions
+    group by basket_set, customer_id, candidate_stock_code
+
+),
+
+affinity_ranked as (
+
+    select
+        candidate_scores.basket_set,
+        candidate_scores.customer_id,
+        candidate_scores.candidate_stock_code as stock_code,
+        candidate_scores.score,
+        candidate_scores.strongest_confidence,
+        row_number() over (
+            partition by candidate_scores.basket_set, candidate_scores.customer_id
+            order by candidate_scores.score desc, candidate_scores.candidate_stock_code asc
+        ) as affinity_rank
+    from candidate_scores
+    left join customer_products
+        on
+            candidate_scores.basket_set = customer_products.basket_set
+            and candidate_scores.customer_id = customer_products.customer_id
+            and candidate_scores.candidate_stock_code = customer_products.stock_code
+    where customer_products.stock_code is null
+
+),
+
+final as (
+
+    select
+        basket_set,
+        customer_id,
+        cast(affinity_rank as bigint) as affinity_rank,
+        stock_code,
+        score,
+        strongest_confidence
+    from affinity_ranked
+    where affinity_rank <= {{ per_customer }}
+
+)
+
+select * from final
