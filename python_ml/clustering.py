@@ -273,10 +273,23 @@ def silhouette_from_distances(distances: np.ndarray, labels: np.ndarray) -> floa
     return float(scores.mean())
 
 
+def within_cluster_sum_of_squares(x: np.ndarray, labels: np.ndarray) -> float:
+    """Inertia: the sum over clustered rows of the squared distance to their cluster's mean
+    (in standardised feature units; noise rows left out). The elbow of this against k is the
+    classic reading of how many clusters the data holds."""
+    clustered = labels != NOISE
+    x, labels = x[clustered], labels[clustered]
+    total = 0.0
+    for label in np.unique(labels):
+        members = x[labels == label]
+        total += float(((members - members.mean(axis=0)) ** 2).sum())
+    return total
+
+
 def score_labels(x: np.ndarray, labels: np.ndarray, silhouette_rows: np.ndarray, distances: np.ndarray) -> dict:
     """Quality of one assignment: silhouette on the rows in silhouette_rows (distances is their
-    pairwise distance matrix), Davies-Bouldin and Calinski-Harabasz on every row; noise rows
-    left out of all three; NaN under 2 clusters."""
+    pairwise distance matrix), Davies-Bouldin, Calinski-Harabasz and inertia on every row; noise
+    rows left out of all four; NaN under 2 clusters (inertia is defined for any count)."""
     clustered = labels != NOISE
     found = np.unique(labels[clustered])
     sizes = np.array([np.count_nonzero(labels == label) for label in found])
@@ -288,6 +301,7 @@ def score_labels(x: np.ndarray, labels: np.ndarray, silhouette_rows: np.ndarray,
         "silhouette": float("nan"),
         "davies_bouldin": float("nan"),
         "calinski_harabasz": float("nan"),
+        "inertia": within_cluster_sum_of_squares(x, labels),
     }
     if len(found) < 2:
         return metrics
@@ -375,7 +389,7 @@ def compare_clusterings(
     """Fits every candidate on customer rows (customer_id + FEATURE_COLUMNS, one per customer)
     and returns one row per candidate, sorted by method and parameters: candidate_id, method,
     n_clusters_requested, eps, min_samples, fitted_on, fit_rows, extended_by, silhouette (+ its
-    sample size), davies_bouldin, calinski_harabasz, noise_share, n_clusters, min_cluster_share,
+    sample size), davies_bouldin, calinski_harabasz, inertia, noise_share, n_clusters, min_cluster_share,
     cluster_sizes (descending), stability, and the choice columns of choose_candidate."""
     customers = sort_customers(customers)
     x = prepare_features(customers)

@@ -243,3 +243,11 @@ def test_same_rows_in_any_order_give_the_same_result():
     pd.testing.assert_frame_equal(
         clustering.assign_clusters(customers, chosen, seed=11), clustering.assign_clusters(shuffled, chosen, seed=11)
     )
+
+
+def test_inertia_is_the_within_cluster_sum_of_squares_by_hand():
+    # Cluster 0: points 0 and 2 around mean 1 -> 1 + 1; cluster 1: 10 and 14 around 12 -> 4 + 4;
+    # the noise row is left out.
+    x = np.array([[0.0], [2.0], [10.0], [14.0], [100.0]])
+    labels = np.array([0, 0, 1, 1, clustering.NOISE])
+    assert clustering.within_cluster_sum_of_squares(x, labels) == pytest.approx(10.0)

@@ -30,6 +30,7 @@ final as (
         cast(silhouette_sample_rows as bigint) as silhouette_sample_rows,
         cast(davies_bouldin as double) as davies_bouldin,
         cast(calinski_harabasz as double) as calinski_harabasz,
+        cast(inertia as double) as inertia,
         cast(stability as double) as stability,
         cast(stability_sample_rows as bigint) as stability_sample_rows,
         cast(stability_resamples as integer) as stability_resamples,
