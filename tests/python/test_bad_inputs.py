@@ -134,7 +134,10 @@ LOAD_CASES: dict[str, LoadCase] = {
     ),
     "text_in_unit_price": LoadCase(
         ("text_in_unit_price.csv",),
-        {("text_in_unit_price.csv", 1): "non_numeric_unit_price", ("text_in_unit_price.csv", 2): "non_numeric_unit_price"},
+        {
+            ("text_in_unit_price.csv", 1): "non_numeric_unit_price",
+            ("text_in_unit_price.csv", 2): "non_numeric_unit_price",
+        },
         1,
     ),
     "unparseable_invoice_date": LoadCase(
@@ -172,7 +175,9 @@ LOAD_CASES: dict[str, LoadCase] = {
     # European exports: semicolons, and sometimes a decimal comma, which is not a number here.
     "semicolon_delimited": LoadCase(
         ("semicolon_delimited.csv",), {("semicolon_delimited.csv", 2): "non_numeric_unit_price"}, 1,
-        {("semicolon_delimited.csv", 1): {"invoice_no": "711101", "unit_price": Decimal("2.550"), "country": "Germany"}},
+        {("semicolon_delimited.csv", 1): {
+            "invoice_no": "711101", "unit_price": Decimal("2.550"), "country": "Germany",
+        }},
     ),
     "crlf_line_endings": LoadCase(
         ("crlf_line_endings.csv",), {}, 2, {("crlf_line_endings.csv", 2): {"country": "United Kingdom"}},
@@ -243,12 +248,43 @@ def load_run(workdir: Path) -> DbtRun:
     return run_dbt(["build", *STAGING_SELECTION], workdir, {"raw_order_lines": str(LOADS / "*.csv")})
 
 
+def line_counts(warehouse: Path) -> dict[str, int]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {
+            table: con.execute(f"select count(*) from staging.{table}").fetchall()[0][0]
+            for table in ("stg_online_retail__order_lines", "rejected_order_lines")
+        }
+    finally:
+        con.close()
+
+
+def reload_runs(workdir: Path) -> list[tuple[DbtRun, dict[str, int]]]:
+    """A daily file loaded, then loaded again by a rerun while a copy of it arrives under another
+    name: the line counts after each build."""
+    folder = workdir / "input"
+    folder.mkdir(parents=True)
+    day = "2011-02-03.csv"
+    (folder / day).write_bytes((LOADS / day).read_bytes())
+    dbt_vars = {"raw_order_lines": str(folder / "*.csv")}
+    results = []
+    for _ in range(2):
+        run = run_dbt(["build", *STAGING_SELECTION], workdir / "build", dbt_vars)
+        results.append((run, line_counts(run.warehouse) if run.returncode == 0 else {}))
+        (folder / "2011-02-03_resent.csv").write_bytes((LOADS / day).read_bytes())
+    return results
+
+
 @pytest.fixture(scope="module")
-def corpus_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DbtRun]:
-    """Every dbt run of the corpus: 'loads' (one build of all load cases) and one per stop case."""
+def corpus_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every dbt run of the corpus: 'loads' (one build of all load cases), 'reload' (two
+    incremental builds, see reload_runs) and one per stop case."""
     root = tmp_path_factory.mktemp("bad_inputs")
     with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = {"loads": pool.submit(load_run, root / "loads")}
+        futures = {
+            "loads": pool.submit(load_run, root / "loads"),
+            "reload": pool.submit(reload_runs, root / "reload"),
+        }
         for name, case in STOP_CASES.items():
             futures[name] = pool.submit(stop_run, case, root / name)
         return {name: future.result() for name, future in futures.items()}
@@ -334,3 +370,21 @@ def test_the_load_build_reconciles(loaded: duckdb.DuckDBPyConnection):
     independent = sum(data_rows(path) for path in LOADS.glob("*.csv"))
     assert raw == independent
     assert staged + rejected == raw
+
+
+def test_a_file_loaded_again_is_not_counted_twice(corpus_runs: dict):
+    (first, after_first), (rerun, after_rerun) = corpus_runs["reload"]
+    assert first.returncode == 0, first.output[-6000:]
+    assert rerun.returncode == 0, rerun.output[-6000:]
+    assert after_first == {"stg_online_retail__order_lines": 3, "rejected_order_lines": 0}
+    # The incremental rerun skips the file it already loaded; the copy under a new name is read,
+    # and every one of its lines is an exact duplicate of a line loaded the night before.
+    assert after_rerun == {"stg_online_retail__order_lines": 3, "rejected_order_lines": 3}
+    con = duckdb.connect(str(rerun.warehouse), read_only=True)
+    try:
+        reasons = con.execute(
+            "select distinct rejection_reason, source_file like '%_resent.csv' from staging.rejected_order_lines"
+        ).fetchall()
+    finally:
+        con.close()
+    assert reasons == [("exact_duplicate", True)]
