@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")
+PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "snapshots")
 
 # Three customers over two days: enough for every trunk mart to have rows.
 ORDER_LINES_CSV = """\
