@@ -12,8 +12,12 @@ from python_ml.forecasting import (
     BacktestDesign,
     Series,
     backtest_origins,
+    _sba_next_day,
+    _tsb_next_day,
     classify_demand,
+    flat_forecasts_at,
     forecast_demand,
+    forecast_ets,
     forecast_sba,
     forecast_seasonal_naive,
     forecast_series,
@@ -193,3 +197,33 @@ def test_forecast_demand_is_the_same_on_two_workers():
     pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
     pd.testing.assert_frame_equal(one.backtest, two.backtest)
     pd.testing.assert_frame_equal(one.classes, two.classes)
+
+
+def test_ets_rerun_with_fitted_states_matches_statsmodels():
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    demand = seasonal_series(np.random.default_rng(5), weeks=20, noise=2.0)
+    fitted = forecast_ets(demand[:90], 12, SEASON)
+    rerun = forecast_ets(demand, 12, SEASON, weights=fitted.weights)
+    alpha, gamma, level, *seasons = fitted.weights
+    reference = ExponentialSmoothing(
+        demand, seasonal="add", seasonal_periods=SEASON, initialization_method="known",
+        initial_level=level, initial_seasonal=seasons,
+    ).fit(optimized=False, smoothing_level=alpha, smoothing_seasonal=gamma)
+    assert rerun.sd[0] == pytest.approx(np.sqrt(reference.sse / demand.size), rel=1e-9)
+    # statsmodels forecasts the last observation's weekday (step 6, 12) with that weekday's
+    # season from before its last update; every other step must agree exactly.
+    other_steps = np.arange(12) % SEASON != (demand.size - 1) % SEASON
+    assert rerun.mean[other_steps] == pytest.approx(np.asarray(reference.forecast(12))[other_steps], rel=1e-9)
+
+
+@pytest.mark.parametrize("method", ["sba", "tsb"])
+def test_one_pass_forecasts_equal_fits_on_the_data_before_each_origin(method):
+    rng = np.random.default_rng(6)
+    demand = np.where(rng.random(120) < 0.3, rng.poisson(4, 120) + 1.0, 0.0)
+    forecaster = forecast_sba if method == "sba" else forecast_tsb
+    next_day = _sba_next_day(demand, 0.1) if method == "sba" else _tsb_next_day(demand, 0.1, 0.1)
+    for origin, point in zip([40, 70, 96], flat_forecasts_at(demand, next_day, [40, 70, 96], 24, 0.1)):
+        refit = forecaster(demand[:origin], 24, SEASON)
+        assert point.mean == pytest.approx(refit.mean)
+        assert point.sd == pytest.approx(refit.sd)
