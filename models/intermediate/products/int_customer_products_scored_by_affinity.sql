@@ -43,7 +43,9 @@ candidate_scores as (
         basket_set,
         customer_id,
         candidate_stock_code,
-        sum(confidence) as score,
+        -- Summed as decimals: a float sum's result depends on the order parallel threads add
+        -- in, and the same input must give the same warehouse.
+        cast(sum(cast(confidence as decimal(18, 12))) as double) as score,
         max(confidence) as strongest_confidence
     from contributions
     group by basket_set, customer_id, candidate_stock_code

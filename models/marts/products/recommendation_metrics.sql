@@ -138,8 +138,10 @@ recommender_scores as (
         count(*) as evaluated_customers,
         sum(case when hits > 0 then 1 else 0 end) as customers_with_hit,
         avg(case when hits > 0 then 1.0 else 0.0 end) as hit_rate_at_k,
-        avg(cast(hits as double) / {{ k }}) as precision_at_k,
-        avg(cast(hits as double) / test_products) as recall_at_k
+        -- Exact sums (integers, decimals) keep the averages identical from build to build.
+        cast(sum(hits) as double) / (count(*) * {{ k }}) as precision_at_k,
+        cast(sum(cast(cast(hits as double) / test_products as decimal(18, 12))) as double)
+        / count(*) as recall_at_k
     from customer_scores
     group by recommender
 
