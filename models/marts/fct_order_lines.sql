@@ -11,9 +11,7 @@ with
 order_lines as (
 
     select * from {{ ref('stg_online_retail__order_lines') }}
-    {%- if is_incremental() %}
-        where source_file not in (select distinct loaded.source_file from {{ this }} as loaded)
-    {%- endif %}
+    where {{ only_files_not_loaded_yet() }}
 
 ),
 

@@ -13,9 +13,7 @@ rejected as (
     select * from {{ ref('base_online_retail__order_lines_validated') }}
     where
         rejection_reason is not null
-        {%- if is_incremental() %}
-            and source_file not in (select distinct loaded.source_file from {{ this }} as loaded)
-        {%- endif %}
+        and {{ only_files_not_loaded_yet() }}
 
 ),
 

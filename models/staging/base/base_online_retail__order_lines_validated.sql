@@ -15,9 +15,7 @@ with
 source as (
 
     select * from {{ source('online_retail', 'raw_order_lines') }}
-    {%- if is_incremental() %}
-        where source_file not in (select distinct loaded.source_file from {{ this }} as loaded)
-    {%- endif %}
+    where {{ only_files_not_loaded_yet() }}
 
 ),
 
