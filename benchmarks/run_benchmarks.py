@@ -131,6 +131,12 @@ def run_dbt_build(lines_glob: str, workdir: Path, fresh: bool = True) -> tuple[M
     return measured, results
 
 
+def build_errors(output: str) -> str:
+    """The lines of dbt's output that name what failed (its summary at the end), else the tail."""
+    errors = [line for line in output.splitlines() if "ERROR" in line or "Error" in line]
+    return "\n".join(errors[-12:]) if errors else output[-2000:]
+
+
 def node_seconds(run_results: dict) -> dict[str, float]:
     """Execution seconds of every model, seed, snapshot and hook, by node name."""
     seconds = {}
@@ -271,7 +277,7 @@ def benchmark(name: str, folder: Path, workdir: Path, repeat: int, baselines: bo
         print(f"[{name}] full dbt build {attempt + 1}/{repeat} …", flush=True)
         measured, run_results = run_dbt_build(lines_glob, workdir / "build")
         if measured.returncode != 0:
-            result.failures.append("dbt build failed: " + measured.output[-2000:])
+            result.failures.append(f"dbt build failed after {measured.seconds:.0f} s: " + build_errors(measured.output))
             break
         builds.append(measured.seconds)
         peaks.append(measured.peak_rss_bytes)
@@ -472,9 +478,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_") as scratch:
         for index, (name, folder) in enumerate(datasets):
             tick = time.perf_counter()
-            results.append(
-                benchmark(name, folder, Path(scratch) / str(index), args.repeat, args.baselines, incremental)
-            )
+            result = benchmark(name, folder, Path(scratch) / str(index), args.repeat, args.baselines, incremental)
+            results.append(result)
+            if result.failures:
+                # The scratch folder goes away: keep the dbt logs that say what failed.
+                kept = args.data_dir / "failed_logs" / f"{started:%Y%m%dT%H%M}_{index}"
+                for log in (Path(scratch) / str(index)).glob("*/logs/dbt.log"):
+                    (kept / log.parent.parent.name).mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(log, kept / log.parent.parent.name / "dbt.log")
+                result.failures.append(f"dbt logs kept in {kept}")
             print(f"[{name}] done in {time.perf_counter() - tick:.0f} s", flush=True)
 
     section = report(results, args.repeat, started, load_before)
