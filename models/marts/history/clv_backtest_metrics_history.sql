@@ -1,12 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        full_refresh=false,
-    )
-}}
-
 {#- Appends, on every build, the customer-value backtest scores of
     marts.clv_backtest_metrics (one row per model and baseline), stamped with the build:
     invocation_id, built_at (when it started, UTC) and as_of_date. Append-only and kept through

@@ -1,12 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        full_refresh=false,
-    )
-}}
-
 {#- Appends, on every build, the demand-forecast backtest summaries of
     marts.forecast_backtest_metrics (per demand class, over all products and for the shop series,
     one row per method), stamped with the build:

@@ -1,12 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        full_refresh=false,
-    )
-}}
-
 {#- Appends, on every build, the clustering candidates compared in
     marts.segmentation_model_comparison (one row per candidate), stamped with the build:
     invocation_id, built_at (when it started, UTC) and as_of_date. Append-only and kept through
