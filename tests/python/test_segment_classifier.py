@@ -98,7 +98,7 @@ def test_a_segment_never_predicted_has_zero_precision():
 
 
 def test_classifier_learns_the_signal_beats_the_baseline_and_ranks_it_first():
-    evaluation = sc.evaluate_segment_classifier(make_customers(), seed=3)
+    evaluation = sc.evaluate_segment_classifier(sc.fit_segment_classifier(make_customers(), seed=3), seed=3)
     metrics = evaluation[evaluation["record_type"] == "metric"]
     accuracy = metrics[metrics["metric"] == "accuracy"].set_index("evaluated_model")["value"]
     assert accuracy[sc.CLASSIFIER] >= 0.9
@@ -113,9 +113,27 @@ def test_classifier_learns_the_signal_beats_the_baseline_and_ranks_it_first():
 
 def test_predictions_cover_every_customer_and_ignore_row_order():
     customers = make_customers()
-    first = sc.predict_customer_segments(customers, seed=5)
-    second = sc.predict_customer_segments(customers.sample(frac=1.0, random_state=2), seed=5)
+    first = sc.predict_customer_segments(sc.fit_segment_classifier(customers, seed=5))
+    shuffled = customers.sample(frac=1.0, random_state=2)
+    second = sc.predict_customer_segments(sc.fit_segment_classifier(shuffled, seed=5))
     pd.testing.assert_frame_equal(first.reset_index(drop=True), second.reset_index(drop=True))
     assert first["customer_id"].is_unique and len(first) == len(customers)
     assert first["predicted_probability"].between(0, 1).all()
     assert (first.loc[first["classifier_split"] == "recent", "customer_id"] >= "c0360").all()
+
+
+def test_one_fit_gives_the_predictions_and_the_evaluation():
+    customers = make_customers()
+    results = sc.classify_customer_segments(customers, seed=5)
+    fitted = sc.fit_segment_classifier(customers, seed=5)
+    assert results["record_type"].value_counts().to_dict() == {
+        "prediction": len(customers),
+        "metric": len(sc.evaluate_segment_classifier(fitted, seed=5).query("record_type == 'metric'")),
+        "importance": len(sc.FEATURES),
+    }
+    predictions = results[results["record_type"] == "prediction"].reset_index(drop=True)
+    expected = sc.predict_customer_segments(fitted)
+    assert predictions["customer_id"].tolist() == expected["customer_id"].tolist()
+    assert predictions["actual_segment"].tolist() == expected["rfm_segment"].tolist()
+    assert predictions["predicted_segment"].tolist() == expected["predicted_segment"].tolist()
+    assert predictions["predicted_probability"].tolist() == expected["predicted_probability"].tolist()

@@ -3,9 +3,9 @@
 
 with
 
-evaluation as (
+results as (
 
-    select * from {{ ref('segment_classifier_evaluation') }}
+    select * from {{ ref('segment_classifier_results') }}
     where record_type = 'importance'
 
 ),
@@ -18,7 +18,7 @@ final as (
         cast(importance_mean as double) as importance_mean,
         cast(importance_std as double) as importance_std
 
-    from evaluation
+    from results
 
 )
 

@@ -5,9 +5,9 @@
 
 with
 
-evaluation as (
+results as (
 
-    select * from {{ ref('segment_classifier_evaluation') }}
+    select * from {{ ref('segment_classifier_results') }}
     where record_type = 'metric'
 
 ),
@@ -21,7 +21,7 @@ final as (
         cast(predicted_segment as {{ dbt.type_string() }}) as predicted_segment,
         cast(value as double) as metric_value
 
-    from evaluation
+    from results
 
 )
 
