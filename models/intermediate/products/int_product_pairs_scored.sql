@@ -1,14 +1,15 @@
-{#- Association measures for every pair of products bought in the same basket, computed twice:
-    over all baskets (basket_set 'all', what product_affinity publishes) and over the baskets
+{#- Association measures for every pair of products bought in the same basket, for two basket
+    sets: all baskets (basket_set 'all', what product_affinity publishes) and the items bought
     before the recommender's cutoff (basket_set 'before_cutoff', to evaluate recommendations on
-    later purchases without leaking them).
+    later purchases without leaking them). Both sets are counted in one pairing pass.
 
     Bounded on large data in three ways:
     * baskets with more than affinity_max_basket_products distinct products are left out of
       the basket universe (their pairs grow with the square of their size); they are counted in
       excluded_large_baskets;
-    * products in fewer baskets than the thresholds are dropped before pairing: a pair can never
-      be more frequent than either of its products, so this loses no pair that would pass;
+    * products in fewer baskets than the thresholds (in both sets) are dropped before pairing: a
+      pair can never be more frequent than either of its products, so this loses no pair that
+      would pass;
     * each unordered pair is counted once (stock_code_a < stock_code_b). -#}
 
 with
@@ -19,33 +20,34 @@ basket_items as (
 
 ),
 
-set_items as (
+basket_sizes as (
+
+    -- A basket's size in each set: all its products, and those bought before the cutoff.
+    select
+        invoice_no,
+        count(*) as basket_products,
+        sum(case when is_before_cutoff then 1 else 0 end) as basket_products_before_cutoff
+    from basket_items
+    group by invoice_no
+
+),
+
+basket_sizes_by_set as (
 
     select
         'all' as basket_set,
         invoice_no,
-        stock_code
-    from basket_items
+        basket_products
+    from basket_sizes
 
     union all
 
     select
         'before_cutoff' as basket_set,
         invoice_no,
-        stock_code
-    from basket_items
-    where is_before_cutoff
-
-),
-
-basket_sizes as (
-
-    select
-        basket_set,
-        invoice_no,
-        count(*) as basket_products
-    from set_items
-    group by basket_set, invoice_no
+        basket_products_before_cutoff as basket_products
+    from basket_sizes
+    where basket_products_before_cutoff > 0
 
 ),
 
@@ -56,114 +58,167 @@ set_totals as (
         sum(case when basket_products <= {{ var('affinity_max_basket_products') }} then 1 else 0 end) as baskets,
         sum(case when basket_products > {{ var('affinity_max_basket_products') }} then 1 else 0 end)
             as excluded_large_baskets
-    from basket_sizes
+    from basket_sizes_by_set
     group by basket_set
 
 ),
 
 basket_numbers as (
 
+    -- Baskets small enough in at least one set, numbered so that pairing joins and groups on
+    -- integers, not text (about half the work).
     select
-        basket_set,
         invoice_no,
-        row_number() over (partition by basket_set order by invoice_no) as basket_number
+        basket_products <= {{ var('affinity_max_basket_products') }} as is_in_all,
+        basket_products_before_cutoff between 1 and {{ var('affinity_max_basket_products') }}
+            as is_in_before_cutoff,
+        row_number() over (order by invoice_no) as basket_number
     from basket_sizes
-    where basket_products <= {{ var('affinity_max_basket_products') }}
+    where
+        basket_products <= {{ var('affinity_max_basket_products') }}
+        or basket_products_before_cutoff between 1 and {{ var('affinity_max_basket_products') }}
 
 ),
 
 eligible_items as (
 
-    -- Numbered so that pairing joins and groups on integers, not text (about half the work).
+    -- is_in_all / is_in_before_cutoff: whether the item counts towards each set.
     select
-        set_items.basket_set,
         basket_numbers.basket_number,
-        set_items.stock_code
-    from set_items
+        basket_items.stock_code,
+        basket_numbers.is_in_all,
+        basket_numbers.is_in_before_cutoff and basket_items.is_before_cutoff as is_in_before_cutoff
+    from basket_items
     inner join basket_numbers
-        on
-            set_items.basket_set = basket_numbers.basket_set
-            and set_items.invoice_no = basket_numbers.invoice_no
+        on basket_items.invoice_no = basket_numbers.invoice_no
 
 ),
 
 product_counts as (
 
     select
-        basket_set,
         stock_code,
-        count(*) as product_baskets
+        sum(case when is_in_all then 1 else 0 end) as baskets_in_all,
+        sum(case when is_in_before_cutoff then 1 else 0 end) as baskets_in_before_cutoff
     from eligible_items
-    group by basket_set, stock_code
+    group by stock_code
+
+),
+
+product_counts_by_set as (
+
+    select
+        'all' as basket_set,
+        stock_code,
+        baskets_in_all as product_baskets
+    from product_counts
+
+    union all
+
+    select
+        'before_cutoff' as basket_set,
+        stock_code,
+        baskets_in_before_cutoff as product_baskets
+    from product_counts
 
 ),
 
 frequent_products as (
 
     select
-        product_counts.basket_set,
-        product_counts.stock_code,
-        product_counts.product_baskets,
-        row_number() over (
-            partition by product_counts.basket_set
-            order by product_counts.stock_code
-        ) as product_number
-    from product_counts
+        product_counts_by_set.basket_set,
+        product_counts_by_set.stock_code,
+        product_counts_by_set.product_baskets
+    from product_counts_by_set
     inner join set_totals
-        on product_counts.basket_set = set_totals.basket_set
+        on product_counts_by_set.basket_set = set_totals.basket_set
     where
-        product_counts.product_baskets >= {{ var('affinity_min_pair_count') }}
-        and product_counts.product_baskets >= {{ var('affinity_min_support') }} * set_totals.baskets
+        product_counts_by_set.product_baskets >= {{ var('affinity_min_pair_count') }}
+        and product_counts_by_set.product_baskets >= {{ var('affinity_min_support') }} * set_totals.baskets
+
+),
+
+product_numbers as (
+
+    -- Products frequent in either set; numbered in stock-code order.
+    select
+        stock_code,
+        row_number() over (order by stock_code) as product_number
+    from (select distinct stock_code from frequent_products) as frequent_codes
 
 ),
 
 pruned_items as (
 
     select
-        eligible_items.basket_set,
         eligible_items.basket_number,
-        frequent_products.product_number
+        product_numbers.product_number,
+        eligible_items.is_in_all,
+        eligible_items.is_in_before_cutoff
     from eligible_items
-    inner join frequent_products
-        on
-            eligible_items.basket_set = frequent_products.basket_set
-            and eligible_items.stock_code = frequent_products.stock_code
+    inner join product_numbers
+        on eligible_items.stock_code = product_numbers.stock_code
 
 ),
 
 pairs_counted as (
 
-    -- Product numbers follow stock-code order, so a < b here means stock_code_a < stock_code_b.
+    -- Both sets in one pass over the baskets: pairing is the costly step. Product numbers
+    -- follow stock-code order, so a < b here means stock_code_a < stock_code_b.
     select
-        items_a.basket_set,
         items_a.product_number as product_number_a,
         items_b.product_number as product_number_b,
-        count(*) as pair_count
+        sum(case when items_a.is_in_all then 1 else 0 end) as pairs_in_all,
+        sum(case when items_a.is_in_before_cutoff and items_b.is_in_before_cutoff then 1 else 0 end)
+            as pairs_in_before_cutoff
     from pruned_items as items_a
     inner join pruned_items as items_b
         on
-            items_a.basket_set = items_b.basket_set
-            and items_a.basket_number = items_b.basket_number
+            items_a.basket_number = items_b.basket_number
             and items_a.product_number < items_b.product_number
-    group by items_a.basket_set, items_a.product_number, items_b.product_number
+    group by items_a.product_number, items_b.product_number
+
+),
+
+pairs_counted_by_set as (
+
+    select
+        'all' as basket_set,
+        product_number_a,
+        product_number_b,
+        pairs_in_all as pair_count
+    from pairs_counted
+
+    union all
+
+    select
+        'before_cutoff' as basket_set,
+        product_number_a,
+        product_number_b,
+        pairs_in_before_cutoff as pair_count
+    from pairs_counted
 
 ),
 
 frequent_pairs as (
 
     select
-        pairs_counted.basket_set,
-        pairs_counted.product_number_a,
-        pairs_counted.product_number_b,
-        pairs_counted.pair_count,
+        pairs_counted_by_set.basket_set,
+        codes_a.stock_code as stock_code_a,
+        codes_b.stock_code as stock_code_b,
+        pairs_counted_by_set.pair_count,
         set_totals.baskets,
         set_totals.excluded_large_baskets
-    from pairs_counted
+    from pairs_counted_by_set
     inner join set_totals
-        on pairs_counted.basket_set = set_totals.basket_set
+        on pairs_counted_by_set.basket_set = set_totals.basket_set
+    inner join product_numbers as codes_a
+        on pairs_counted_by_set.product_number_a = codes_a.product_number
+    inner join product_numbers as codes_b
+        on pairs_counted_by_set.product_number_b = codes_b.product_number
     where
-        pairs_counted.pair_count >= {{ var('affinity_min_pair_count') }}
-        and pairs_counted.pair_count >= {{ var('affinity_min_support') }} * set_totals.baskets
+        pairs_counted_by_set.pair_count >= {{ var('affinity_min_pair_count') }}
+        and pairs_counted_by_set.pair_count >= {{ var('affinity_min_support') }} * set_totals.baskets
 
 ),
 
@@ -188,11 +243,11 @@ pairs_with_product_counts as (
     inner join frequent_products as products_a
         on
             frequent_pairs.basket_set = products_a.basket_set
-            and frequent_pairs.product_number_a = products_a.product_number
+            and frequent_pairs.stock_code_a = products_a.stock_code
     inner join frequent_products as products_b
         on
             frequent_pairs.basket_set = products_b.basket_set
-            and frequent_pairs.product_number_b = products_b.product_number
+            and frequent_pairs.stock_code_b = products_b.stock_code
 
 ),
 
