@@ -6,6 +6,20 @@ order_lines as (
 
 ),
 
+description_last_seen as (
+
+    -- Collapsed to one row per description before ranking: a product has a handful of
+    -- descriptions but can have millions of lines.
+    select
+        stock_code,
+        description,
+        max(invoiced_at) as last_invoiced_at
+    from order_lines
+    where description is not null
+    group by stock_code, description
+
+),
+
 descriptions_ranked as (
 
     -- The current description is the one on the latest line that has one; descriptions
@@ -15,10 +29,9 @@ descriptions_ranked as (
         description,
         row_number() over (
             partition by stock_code
-            order by invoiced_at desc, description asc
+            order by last_invoiced_at desc, description asc
         ) as recency_rank
-    from order_lines
-    where description is not null
+    from description_last_seen
 
 ),
 
