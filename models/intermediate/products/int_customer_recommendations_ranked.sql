@@ -144,58 +144,26 @@ popularity_ranked as (
 
 ),
 
-affinity_candidate_counts as (
-
-    select
-        basket_set,
-        customer_id,
-        count(*) as affinity_candidates
-    from affinity_candidates
-    group by basket_set, customer_id
-
-),
-
-popularity_customers as (
-
-    -- Popular products are needed to fill item-affinity lists shorter than
-    -- recommendations_per_customer (needs_fill), and for every customer in the 'before_cutoff'
-    -- baseline; a customer with a full affinity list in 'all' needs none.
-    select
-        recommended_customers.basket_set,
-        recommended_customers.customer_id,
-        coalesce(affinity_candidate_counts.affinity_candidates, 0) < {{ per_customer }} as needs_fill
-    from recommended_customers
-    left join affinity_candidate_counts
-        on
-            recommended_customers.basket_set = affinity_candidate_counts.basket_set
-            and recommended_customers.customer_id = affinity_candidate_counts.customer_id
-    where
-        recommended_customers.basket_set = 'before_cutoff'
-        or coalesce(affinity_candidate_counts.affinity_candidates, 0) < {{ per_customer }}
-
-),
-
 popularity_candidates as (
 
     select
-        popularity_customers.basket_set,
-        popularity_customers.customer_id,
+        recommended_customers.basket_set,
+        recommended_customers.customer_id,
         popularity_ranked.stock_code,
         popularity_ranked.score,
         cast(null as {{ dbt.type_string() }}) as contributing_stock_code,
         'popularity' as recommendation_source,
         2 as source_priority,
-        popularity_ranked.popularity_rank,
-        popularity_customers.needs_fill
-    from popularity_customers
+        popularity_ranked.popularity_rank
+    from recommended_customers
     inner join popularity_ranked
         on
-            popularity_customers.basket_set = popularity_ranked.basket_set
+            recommended_customers.basket_set = popularity_ranked.basket_set
             and popularity_ranked.popularity_rank <= {{ per_customer }} + 100
     left join customer_products
         on
-            popularity_customers.basket_set = customer_products.basket_set
-            and popularity_customers.customer_id = customer_products.customer_id
+            recommended_customers.basket_set = customer_products.basket_set
+            and recommended_customers.customer_id = customer_products.customer_id
             and popularity_ranked.stock_code = customer_products.stock_code
     where customer_products.stock_code is null
 
@@ -229,9 +197,7 @@ blended_candidates as (
             popularity_candidates.basket_set = affinity_candidates.basket_set
             and popularity_candidates.customer_id = affinity_candidates.customer_id
             and popularity_candidates.stock_code = affinity_candidates.stock_code
-    where
-        popularity_candidates.needs_fill
-        and affinity_candidates.stock_code is null
+    where affinity_candidates.stock_code is null
 
 ),
 
