@@ -2,6 +2,7 @@
 (one row per model_name × customer_id); see python_ml.customer_value.score_backtest."""
 
 from python_ml.customer_value import score_backtest
+from python_ml.processes import run_in_child_process
 
 
 def model(dbt, session):
@@ -10,4 +11,4 @@ def model(dbt, session):
     random_seed = dbt.config.get("random_seed")
     features = dbt.ref("int_customer_lines_aggregated_to_cutoffs").filter("cutoff_name in ('training', 'evaluation')")
     targets = dbt.ref("int_customer_lines_aggregated_to_holdout_windows")
-    return score_backtest(features.df(), targets.df(), int(holdout_days), int(random_seed))
+    return run_in_child_process(score_backtest, features.df(), targets.df(), int(holdout_days), int(random_seed))

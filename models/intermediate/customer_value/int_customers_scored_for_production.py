@@ -2,6 +2,7 @@
 as of as_of_date (one row per customer); see python_ml.customer_value.predict_customer_value."""
 
 from python_ml.customer_value import predict_customer_value
+from python_ml.processes import run_in_child_process
 
 
 def model(dbt, session):
@@ -10,4 +11,6 @@ def model(dbt, session):
     random_seed = dbt.config.get("random_seed")
     features = dbt.ref("int_customer_lines_aggregated_to_cutoffs").filter("cutoff_name in ('evaluation', 'production')")
     targets = dbt.ref("int_customer_lines_aggregated_to_holdout_windows").filter("cutoff_name = 'evaluation'")
-    return predict_customer_value(features.df(), targets.df(), int(holdout_days), int(random_seed))
+    return run_in_child_process(
+        predict_customer_value, features.df(), targets.df(), int(holdout_days), int(random_seed)
+    )

@@ -5,6 +5,7 @@ python_ml.segment_classifier.classify_customer_segments. Split for BI into
 segment_classifier_predictions, segment_classifier_metrics and
 segment_classifier_feature_importance."""
 
+from python_ml.processes import run_in_child_process
 from python_ml.segment_classifier import classify_customer_segments
 
 
@@ -13,4 +14,4 @@ def model(dbt, session):
     random_seed = dbt.config.get("random_seed")
     segments = dbt.ref("int_customers_segmented_by_rfm").project("customer_id, rfm_segment")
     customers = dbt.ref("int_customer_lines_aggregated_to_first_60_days").join(segments, "customer_id").df()
-    return classify_customer_segments(customers, seed=int(random_seed))
+    return run_in_child_process(classify_customer_segments, customers, seed=int(random_seed))

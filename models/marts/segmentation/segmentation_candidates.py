@@ -3,10 +3,11 @@ customer RFM features, with its metrics, stability and the rule-based choice; se
 python_ml.clustering.compare_clusterings. Typed for BI in segmentation_model_comparison."""
 
 from python_ml.clustering import FEATURE_COLUMNS, compare_clusterings
+from python_ml.processes import run_in_child_process
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     random_seed = dbt.config.get("random_seed")
     customers = dbt.ref("customer_rfm").project(", ".join(("customer_id",) + FEATURE_COLUMNS)).df()
-    return compare_clusterings(customers, seed=int(random_seed))
+    return run_in_child_process(compare_clusterings, customers, seed=int(random_seed))
