@@ -2,10 +2,11 @@
 
 `resource.getrusage(RUSAGE_CHILDREN).ru_maxrss` reports the largest single process, not the
 tree: a dbt build with a Python model running beside a DuckDB query would be under-counted. So
-a thread polls /proc every 0.2 s and sums the resident set size of the command and every
-descendant alive at that moment; the peak of those sums is what a machine must have free.
-(Shared pages are counted once per process, so the sum can slightly over-state; a spike shorter
-than the poll interval can be missed.)
+a thread polls /proc every 0.2 s and sums the proportional set size (PSS) of the command and
+every descendant alive at that moment; the peak of those sums is what a machine must have free.
+PSS, not RSS: the Python models fork worker processes, and a forked child shares its parent's
+pages, which RSS would count once in each process (a spike shorter than the poll interval can
+still be missed). Where the kernel has no smaps_rollup, RSS is summed instead.
 """
 
 from __future__ import annotations
@@ -47,7 +48,15 @@ def _parent_ids() -> dict[int, int]:
     return parents
 
 
-def _rss_bytes(pid: int) -> int:
+def _memory_bytes(pid: int) -> int:
+    """The process's proportional set size (shared pages divided among their sharers), else its
+    resident set size; 0 when it has ended."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
     try:
         return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE_BYTES
     except (OSError, IndexError, ValueError):
@@ -55,14 +64,15 @@ def _rss_bytes(pid: int) -> int:
 
 
 def tree_rss_bytes(root_pid: int) -> int:
-    """Sum of the resident set sizes of root_pid and all its descendants, in bytes."""
+    """Memory of root_pid and all its descendants, in bytes: the sum of their PSS (see
+    _memory_bytes)."""
     children: dict[int, list[int]] = {}
     for pid, parent in _parent_ids().items():
         children.setdefault(parent, []).append(pid)
     total, stack = 0, [root_pid]
     while stack:
         pid = stack.pop()
-        total += _rss_bytes(pid)
+        total += _memory_bytes(pid)
         stack.extend(children.get(pid, []))
     return total
 

@@ -388,7 +388,7 @@ def verdicts(results: list[DatasetResult]) -> list[str]:
 def report(results: list[DatasetResult], repeat: int, started: datetime, load_before: str) -> str:
     """The Markdown section appended to results.md."""
     rows = [
-        "| data | lines | customers | products | days | full build (s) | peak RSS (GB) | 1-day incremental (s) "
+        "| data | lines | customers | products | days | full build (s) | peak memory (GB) | 1-day incremental (s) "
         "| incr. / full | SQL part (s) | pandas (s) | pandas / SQL part | single pass (s) | SQL part / single pass "
         "| yardsticks match |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
