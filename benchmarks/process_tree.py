@@ -24,12 +24,12 @@ _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 @dataclass(frozen=True)
 class Measured:
-    """One command's outcome: exit code, combined stdout+stderr, wall seconds, peak tree RSS bytes."""
+    """One command's outcome: exit code, combined stdout+stderr, wall seconds, peak tree memory bytes (PSS)."""
 
     returncode: int
     output: str
     seconds: float
-    peak_rss_bytes: int
+    peak_memory_bytes: int
 
 
 def _parent_ids() -> dict[int, int]:
@@ -63,7 +63,7 @@ def _memory_bytes(pid: int) -> int:
         return 0
 
 
-def tree_rss_bytes(root_pid: int) -> int:
+def tree_memory_bytes(root_pid: int) -> int:
     """Memory of root_pid and all its descendants, in bytes: the sum of their PSS (see
     _memory_bytes)."""
     children: dict[int, list[int]] = {}
@@ -80,7 +80,7 @@ def tree_rss_bytes(root_pid: int) -> int:
 def run_measured(
     command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float | None = None
 ) -> Measured:
-    """Run command in cwd, returning its exit code, output, wall seconds and peak tree RSS."""
+    """Run command in cwd, returning its exit code, output, wall seconds and peak tree memory (PSS)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -91,7 +91,7 @@ def run_measured(
     def poll() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss_bytes(process.pid))
+            peak = max(peak, tree_memory_bytes(process.pid))
             done.wait(POLL_SECONDS)
 
     poller = threading.Thread(target=poll, daemon=True)

@@ -72,10 +72,9 @@ class DatasetResult:
     products: int = 0
     days: int = 0
     build_seconds: float | None = None
-    peak_rss_bytes: int | None = None
+    peak_memory_bytes: int | None = None
     sql_part_seconds: float | None = None
     pandas_seconds: float | None = None
-    pandas_peak_rss_bytes: int | None = None
     pandas_mismatches: int | None = None
     single_pass_seconds: float | None = None
     single_pass_mismatches: int | None = None
@@ -280,7 +279,7 @@ def benchmark(name: str, folder: Path, workdir: Path, repeat: int, baselines: bo
             result.failures.append(f"dbt build failed after {measured.seconds:.0f} s: " + build_errors(measured.output))
             break
         builds.append(measured.seconds)
-        peaks.append(measured.peak_rss_bytes)
+        peaks.append(measured.peak_memory_bytes)
         seconds = node_seconds(run_results)
         part = upstream_nodes(workdir / "build" / "target" / "manifest.json", PART_MARTS)
         parts.append(sum(value for node, value in seconds.items() if node in part))
@@ -290,13 +289,13 @@ def benchmark(name: str, folder: Path, workdir: Path, repeat: int, baselines: bo
         return result
     warehouse = workdir / "build" / "warehouse.duckdb"
     result.build_seconds, result.sql_part_seconds = median(builds), median(parts)
-    result.peak_rss_bytes = int(median(peaks))
+    result.peak_memory_bytes = int(median(peaks))
     result.model_seconds = {node: median(values) for node, values in per_model.items()}
     result.lines, result.customers, result.products = warehouse_counts(warehouse)
 
     if baselines:
         for label, module in (("pandas", "benchmarks.pandas_baseline"), ("single pass", "benchmarks.single_pass")):
-            seconds, rss, out = [], [], workdir / f"{module.split('.')[-1]}.duckdb"
+            seconds, out = [], workdir / f"{module.split('.')[-1]}.duckdb"
             for attempt in range(repeat):
                 print(f"[{name}] {label} {attempt + 1}/{repeat} …", flush=True)
                 measured, report = run_baseline(module, lines_glob, out)
@@ -304,12 +303,10 @@ def benchmark(name: str, folder: Path, workdir: Path, repeat: int, baselines: bo
                     result.failures.append(f"{label} failed: " + measured.output[-2000:])
                     break
                 seconds.append(report["seconds"])
-                rss.append(measured.peak_rss_bytes)
             if seconds:
                 mismatches = mismatched_rows(warehouse, out)
                 if label == "pandas":
                     result.pandas_seconds, result.pandas_mismatches = median(seconds), mismatches
-                    result.pandas_peak_rss_bytes = int(median(rss))
                 else:
                     result.single_pass_seconds, result.single_pass_mismatches = median(seconds), mismatches
             out.unlink(missing_ok=True)
@@ -377,8 +374,8 @@ def verdicts(results: list[DatasetResult]) -> list[str]:
                   SQL_PART_OVER_SINGLE_PASS, True, ".2f")
             check(f"{result.name} pandas / SQL part:", result.ratio(result.pandas_seconds, result.sql_part_seconds),
                   PANDAS_OVER_SQL_PART, False, ".2f")
-        if result.lines >= 90_000_000 and result.peak_rss_bytes is not None:
-            check(f"{result.name} peak memory, GB:", result.peak_rss_bytes / GB, HUNDRED_MILLION_PEAK_BYTES / GB,
+        if result.lines >= 90_000_000 and result.peak_memory_bytes is not None:
+            check(f"{result.name} peak memory, GB:", result.peak_memory_bytes / GB, HUNDRED_MILLION_PEAK_BYTES / GB,
                   True, ".1f")
         check(f"{result.name} one-day incremental / full build:",
               result.ratio(result.incremental_seconds, result.build_seconds), INCREMENTAL_SHARE_OF_FULL, True, ".3f")
@@ -401,7 +398,7 @@ def report(results: list[DatasetResult], repeat: int, started: datetime, load_be
         ) or "–"
         rows.append(
             f"| {r.name} | {r.lines:,} | {r.customers:,} | {r.products:,} | {r.days} | {fmt(r.build_seconds)} "
-            f"| {fmt(r.peak_rss_bytes and r.peak_rss_bytes / GB, '.2f')} | {fmt(r.incremental_seconds)} "
+            f"| {fmt(r.peak_memory_bytes and r.peak_memory_bytes / GB, '.2f')} | {fmt(r.incremental_seconds)} "
             f"| {fmt(r.ratio(r.incremental_seconds, r.build_seconds), '.0%')} | {fmt(r.sql_part_seconds)} "
             f"| {fmt(r.pandas_seconds)} | {fmt(r.ratio(r.pandas_seconds, r.sql_part_seconds), '.1f', '×')} "
             f"| {fmt(r.single_pass_seconds)} | {fmt(r.ratio(r.sql_part_seconds, r.single_pass_seconds), '.2f', '×')} "
