@@ -234,7 +234,7 @@
 {% macro duckdb__order_line_files_already_loaded() -%}
     {%- set base = graph.nodes.values()
         | selectattr('resource_type', 'equalto', 'model')
-        | selectattr('name', 'equalto', 'base_online_retail__order_lines_validated')
+        | selectattr('name', 'equalto', 'base_online_retail__order_lines_typed')
         | list -%}
     {%- if flags.FULL_REFRESH or not base or base[0].config.materialized != 'incremental' -%}
         {{- return([]) -}}

@@ -32,7 +32,7 @@ STAGING_SELECTION = [
     "--indirect-selection", "buildable",
 ]
 # The stop cases fail in the on-run-start hook, before any model runs.
-STOP_SELECTION = ["--select", "base_online_retail__order_lines_validated"]
+STOP_SELECTION = ["--select", "base_online_retail__order_lines_typed"]
 
 
 @dataclass(frozen=True)

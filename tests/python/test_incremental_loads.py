@@ -36,6 +36,7 @@ CORE_SELECTION = [
     "cautious",
 ]
 COMPARED_TABLES = [
+    "staging.base_online_retail__order_lines_typed",
     "staging.base_online_retail__order_lines_validated",
     "staging.stg_online_retail__order_lines",
     "staging.rejected_order_lines",

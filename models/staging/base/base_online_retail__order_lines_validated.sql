@@ -6,15 +6,21 @@
     )
 }}
 
-{#- Types every raw order line and gives it either a rejection reason or a line type. The
-    staging model and staging.rejected_order_lines both select from here, so each input line
-    lands in exactly one of them. -#}
+{#- Gives every typed order line either a rejection reason (its validation reason, or
+    exact_duplicate for a later copy of a line) or a line type. The staging model and
+    staging.rejected_order_lines both select from here, so each input line lands in exactly
+    one of them.
+
+    The typed lines stream through once; duplicates and non-product codes are found by
+    separate scans of the few columns they need, so no step holds or sorts whole lines. -#}
+
+{%- set typed_lines_relation = ref('base_online_retail__order_lines_typed') %}
 
 with
 
-source as (
+typed_lines as (
 
-    select * from {{ source('online_retail', 'raw_order_lines') }}
+    select * from {{ typed_lines_relation }}
     where {{ only_files_not_loaded_yet() }}
 
 ),
@@ -25,134 +31,64 @@ non_product_stock_codes as (
 
 ),
 
-trimmed as (
+repeated_fingerprints as (
 
+    -- Only a fingerprint shared by two valid new lines can make a duplicate: a handful, found
+    -- on one column before any line is sorted.
+    select line_fingerprint
+    from {{ typed_lines_relation }}
+    where
+        validation_reason is null
+        and {{ only_files_not_loaded_yet() }}
+    group by line_fingerprint
+    having count(*) > 1
+
+),
+
+later_copies as (
+
+    -- The first occurrence of an exact duplicate is kept and later copies are rejected.
     select
         source_file,
-        source_row_number,
-        invoice_no as raw_invoice_no,
-        stock_code as raw_stock_code,
-        description as raw_description,
-        quantity as raw_quantity,
-        invoice_date as raw_invoice_date,
-        unit_price as raw_unit_price,
-        customer_id as raw_customer_id,
-        country as raw_country,
-        nullif(trim(invoice_no), '') as invoice_no,
-        nullif(trim(stock_code), '') as stock_code,
-        nullif(trim(description), '') as description,
-        nullif(trim(quantity), '') as quantity_text,
-        nullif(trim(invoice_date), '') as invoice_date_text,
-        nullif(trim(unit_price), '') as unit_price_text,
-        nullif(trim(customer_id), '') as customer_id_text,
-        coalesce(nullif(trim(country), ''), 'Unspecified') as country
-
-    from source
-
-),
-
-typed as (
-
-    select
-        *,
-        {{ try_cast_to('quantity_text', api.Column.translate_type('bigint')) }} as quantity,
-        {{ try_cast_to('unit_price_text', 'decimal(18, 3)') }} as unit_price,
-        {{ parse_order_timestamp('invoice_date_text') }} as invoiced_at,
-        -- Exports often write numeric ids as floats (17850.0); integral numbers become 17850,
-        -- anything else is kept as text so alphanumeric ids still work.
-        {{ try_cast_to('customer_id_text', 'decimal(38, 6)') }} as customer_id_number
-
-    from trimmed
-
-),
-
-validated as (
-
-    select
-        *,
-        case
-            when invoice_no is null then 'missing_invoice_no'
-            when stock_code is null then 'missing_stock_code'
-            when quantity_text is null then 'missing_quantity'
-            -- A number too large for an integer is out of range, not text.
-            when quantity is null
-                and {{ try_cast_to('quantity_text', 'decimal(38, 6)') }} is not null
-                then 'quantity_out_of_range'
-            when quantity is null then 'non_numeric_quantity'
-            -- The integer cast rounds (1.5 becomes 2); a fraction of a unit is not a quantity.
-            when {{ try_cast_to('quantity_text', 'decimal(38, 6)') }} <> quantity then 'non_integer_quantity'
-            when unit_price_text is null then 'missing_unit_price'
-            when unit_price is null then 'non_numeric_unit_price'
-            when invoice_date_text is null then 'missing_invoice_date'
-            when invoiced_at is null then 'unparseable_invoice_date'
-            when invoiced_at < cast('{{ var("min_invoice_date") }}' as timestamp)
-                then 'invoice_date_before_min'
-            when invoiced_at > {{ dbt.dateadd('day', 1, dbt.current_timestamp()) }}
-                then 'invoice_date_in_future'
-            when quantity = 0 then 'zero_quantity'
-            when abs(quantity) > {{ var('max_abs_quantity') }} then 'quantity_out_of_range'
-            when unit_price < 0 and invoice_no not like 'A%' then 'negative_unit_price'
-        end as validation_reason,
-        case
-            when customer_id_text is null then null
-            when customer_id_number is not null
-                and customer_id_number = floor(customer_id_number)
-                then cast(
-                        cast(customer_id_number as {{ api.Column.translate_type('bigint') }}) as {{ dbt.type_string() }}
-                    )
-            else customer_id_text
-        end as customer_id
-
-    from typed
-
-),
-
-fingerprinted as (
-
-    select
-        *,
-        {{ surrogate_key([
-            'invoice_no', 'stock_code', 'description', 'quantity',
-            'unit_price', 'invoiced_at', 'customer_id', 'country',
-        ]) }} as line_fingerprint
-
-    from validated
+        source_row_number
+    from (
+        select
+            repeated_lines.source_file,
+            repeated_lines.source_row_number,
+            row_number() over (
+                partition by repeated_lines.line_fingerprint
+                order by repeated_lines.source_file, repeated_lines.source_row_number
+            ) as occurrence
+        from (
+            select
+                source_file,
+                source_row_number,
+                line_fingerprint
+            from {{ typed_lines_relation }}
+            where
+                validation_reason is null
+                and {{ only_files_not_loaded_yet() }}
+        ) as repeated_lines
+        inner join repeated_fingerprints
+            on repeated_lines.line_fingerprint = repeated_fingerprints.line_fingerprint
+    ) as numbered
+    where occurrence > 1
 
 ),
 
 loaded_fingerprints as (
 
-    -- Lines staged by earlier incremental loads; none on a full build.
+    -- Lines staged by earlier incremental loads: a new copy of one of them is a duplicate too.
+    -- None on a full build.
     {% if is_incremental() -%}
         select distinct loaded.line_fingerprint
         from {{ this }} as loaded
         where loaded.rejection_reason is null
     {%- else -%}
-        select fingerprinted.line_fingerprint
-        from fingerprinted
+        select line_fingerprint
+        from {{ typed_lines_relation }}
         where false
     {%- endif %}
-
-),
-
-duplicates_flagged as (
-
-    -- The first occurrence of an exact duplicate is kept and later copies are rejected, also
-    -- when the first copy arrived in an earlier incremental load.
-    select
-        fingerprinted.*,
-        case
-            when fingerprinted.validation_reason is null
-                then row_number() over (
-                        partition by fingerprinted.validation_reason, fingerprinted.line_fingerprint
-                        order by fingerprinted.source_file, fingerprinted.source_row_number
-                    )
-        end as occurrence,
-        loaded_fingerprints.line_fingerprint is not null as is_already_loaded
-
-    from fingerprinted
-    left join loaded_fingerprints
-        on fingerprinted.line_fingerprint = loaded_fingerprints.line_fingerprint
 
 ),
 
@@ -160,7 +96,11 @@ non_product_codes_seen as (
 
     -- Matching the few distinct codes, not every line, keeps the prefix match cheap.
     select distinct seen.stock_code
-    from (select distinct stock_code from fingerprinted) as seen
+    from (
+        select distinct stock_code
+        from {{ typed_lines_relation }}
+        where {{ only_files_not_loaded_yet() }}
+    ) as seen
     inner join non_product_stock_codes as codes
         on
             (codes.match_type = 'exact' and seen.stock_code = codes.stock_code)
@@ -195,7 +135,10 @@ final as (
         lines.line_fingerprint,
         coalesce(
             lines.validation_reason,
-            case when lines.occurrence > 1 or lines.is_already_loaded then 'exact_duplicate' end
+            case
+                when later_copies.source_file is not null or loaded_fingerprints.line_fingerprint is not null
+                    then 'exact_duplicate'
+            end
         ) as rejection_reason,
         case
             when lines.invoice_no like 'A%' then 'adjustment'
@@ -206,7 +149,13 @@ final as (
             else 'sale'
         end as line_type
 
-    from duplicates_flagged as lines
+    from typed_lines as lines
+    left join later_copies
+        on
+            lines.source_file = later_copies.source_file
+            and lines.source_row_number = later_copies.source_row_number
+    left join loaded_fingerprints
+        on lines.line_fingerprint = loaded_fingerprints.line_fingerprint
     left join non_product_codes_seen
         on lines.stock_code = non_product_codes_seen.stock_code
 
