@@ -51,7 +51,9 @@ PART_MARTS = ("customer_rfm", "fct_daily_product_sales")
 MONEY_COLUMNS = {"monetary", "gross_revenue", "returned_revenue", "avg_order_value", "avg_days_between_orders",
                  "net_revenue", "return_rate"}
 KEYS = {"customer_rfm": ["customer_id"], "fct_daily_product_sales": ["stock_code", "sales_date"]}
-GB = 1024**3
+# Decimal gigabytes, as the issue's 12 GB and the table header say (the tables in results.md up
+# to commit 6815b1f were printed in GiB: figures 7% smaller).
+GB = 10**9
 
 # Issue 7's targets (for 2 cores and 24 GB of memory).
 REAL_DATA_BUILD_SECONDS = 60
@@ -367,7 +369,8 @@ def verdicts(results: list[DatasetResult]) -> list[str]:
     for result in results:
         if result.name == "online_retail":
             check("real Online Retail full build, s:", result.build_seconds, REAL_DATA_BUILD_SECONDS, True, ".1f")
-        if result.lines >= 9_000_000 and result.name != "online_retail":
+        # The 10M targets belong to the 10M tier only; 100M lines are held to the memory target.
+        if 9_000_000 <= result.lines < 90_000_000 and result.name != "online_retail":
             check(f"{result.name} full build, s:", result.build_seconds, TEN_MILLION_BUILD_SECONDS, True, ".1f")
             check(f"{result.name} SQL part / single pass:",
                   result.ratio(result.sql_part_seconds, result.single_pass_seconds),
