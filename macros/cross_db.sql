@@ -86,3 +86,19 @@
 {% macro spark__try_cast_to(column, data_type) -%}
     try_cast({{ column }} as {{ data_type }})
 {%- endmacro %}
+
+{#- Written after an import CTE's `as` (`order_lines as {{ not_materialized() }} (`, see
+    dim_products) when several aggregations read it: each then scans the table for the
+    columns it needs. DuckDB otherwise materialises a CTE referenced more than once, every
+    row of it, which at 100M order lines is tens of GB spilled to disk. Other engines inline
+    CTEs already. -#}
+{% macro not_materialized() -%}
+    {{- return(adapter.dispatch('not_materialized', 'customer_analytics')()) -}}
+{%- endmacro %}
+
+{% macro default__not_materialized() -%}
+{%- endmacro %}
+
+{% macro duckdb__not_materialized() -%}
+    not materialized
+{%- endmacro %}

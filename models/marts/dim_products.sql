@@ -1,6 +1,6 @@
 with
 
-order_lines as (
+order_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_online_retail__order_lines') }}
 
@@ -44,9 +44,6 @@ sales as (
         min(case when line_type = 'sale' then unit_price end) as min_unit_price,
         max(case when line_type = 'sale' then unit_price end) as max_unit_price,
         avg(case when line_type = 'sale' then unit_price end) as avg_unit_price,
-        percentile_cont(0.5) within group (
-            order by case when line_type = 'sale' then unit_price end
-        ) as median_unit_price,
         cast(coalesce(sum(case when line_type = 'sale' then quantity end), 0) as bigint) as quantity_sold,
         count(distinct case when line_type = 'sale' then invoice_no end) as orders,
         sum(case when is_product_line then line_revenue else 0 end) as net_revenue,
@@ -54,6 +51,19 @@ sales as (
         count(*) as lines
 
     from order_lines
+    group by stock_code
+
+),
+
+median_prices as (
+
+    -- Apart from the other aggregates: in one grouping with the distinct count of orders,
+    -- DuckDB spilled over 12 GB at 100M lines under a 4.5 GB cap; apart, under 1 GB.
+    select
+        stock_code,
+        percentile_cont(0.5) within group (order by unit_price) as median_unit_price
+    from order_lines
+    where line_type = 'sale'
     group by stock_code
 
 ),
@@ -67,7 +77,7 @@ final as (
         sales.first_sold_date,
         sales.last_sold_date,
         cast(sales.min_unit_price as decimal(18, 3)) as min_unit_price,
-        cast(sales.median_unit_price as decimal(18, 3)) as median_unit_price,
+        cast(median_prices.median_unit_price as decimal(18, 3)) as median_unit_price,
         cast(sales.avg_unit_price as decimal(18, 3)) as avg_unit_price,
         cast(sales.max_unit_price as decimal(18, 3)) as max_unit_price,
         sales.quantity_sold,
@@ -76,6 +86,8 @@ final as (
         sales.lines
 
     from sales
+    left join median_prices
+        on sales.stock_code = median_prices.stock_code
     left join descriptions_ranked
         on
             sales.stock_code = descriptions_ranked.stock_code
