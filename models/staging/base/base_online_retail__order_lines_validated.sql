@@ -79,11 +79,18 @@ later_copies as (
 loaded_fingerprints as (
 
     -- Lines staged by earlier incremental loads: a new copy of one of them is a duplicate too.
-    -- None on a full build.
+    -- Only the new lines' fingerprints are looked up, so a nightly build does not deduplicate
+    -- the whole history. None on a full build.
     {% if is_incremental() -%}
         select distinct loaded.line_fingerprint
         from {{ this }} as loaded
-        where loaded.rejection_reason is null
+        where
+            loaded.rejection_reason is null
+            and loaded.line_fingerprint in (
+                select new_lines.line_fingerprint
+                from {{ typed_lines_relation }} as new_lines
+                where {{ only_files_not_loaded_yet() }}
+            )
     {%- else -%}
         select line_fingerprint
         from {{ typed_lines_relation }}
