@@ -12,15 +12,14 @@
     one of them.
 
     The typed lines stream through once; duplicates and non-product codes are found by
-    separate scans of the few columns they need, so no step holds or sorts whole lines. -#}
-
-{%- set typed_lines_relation = ref('base_online_retail__order_lines_typed') %}
+    separate scans of the few columns they need (the CTEs are inlined, see not_materialized),
+    so no step holds or sorts whole lines. -#}
 
 with
 
-typed_lines as (
+typed_lines as {{ not_materialized() }} (
 
-    select * from {{ typed_lines_relation }}
+    select * from {{ ref('base_online_retail__order_lines_typed') }}
     where {{ only_files_not_loaded_yet() }}
 
 ),
@@ -31,15 +30,23 @@ non_product_stock_codes as (
 
 ),
 
+new_valid_lines as {{ not_materialized() }} (
+
+    select
+        source_file,
+        source_row_number,
+        line_fingerprint
+    from typed_lines
+    where validation_reason is null
+
+),
+
 repeated_fingerprints as (
 
     -- Only a fingerprint shared by two valid new lines can make a duplicate: a handful, found
     -- on one column before any line is sorted.
     select line_fingerprint
-    from {{ typed_lines_relation }}
-    where
-        validation_reason is null
-        and {{ only_files_not_loaded_yet() }}
+    from new_valid_lines
     group by line_fingerprint
     having count(*) > 1
 
@@ -53,24 +60,15 @@ later_copies as (
         source_row_number
     from (
         select
-            repeated_lines.source_file,
-            repeated_lines.source_row_number,
+            new_valid_lines.source_file,
+            new_valid_lines.source_row_number,
             row_number() over (
-                partition by repeated_lines.line_fingerprint
-                order by repeated_lines.source_file, repeated_lines.source_row_number
+                partition by new_valid_lines.line_fingerprint
+                order by new_valid_lines.source_file, new_valid_lines.source_row_number
             ) as occurrence
-        from (
-            select
-                source_file,
-                source_row_number,
-                line_fingerprint
-            from {{ typed_lines_relation }}
-            where
-                validation_reason is null
-                and {{ only_files_not_loaded_yet() }}
-        ) as repeated_lines
+        from new_valid_lines
         inner join repeated_fingerprints
-            on repeated_lines.line_fingerprint = repeated_fingerprints.line_fingerprint
+            on new_valid_lines.line_fingerprint = repeated_fingerprints.line_fingerprint
     ) as numbered
     where occurrence > 1
 
@@ -86,14 +84,10 @@ loaded_fingerprints as (
         from {{ this }} as loaded
         where
             loaded.rejection_reason is null
-            and loaded.line_fingerprint in (
-                select new_lines.line_fingerprint
-                from {{ typed_lines_relation }} as new_lines
-                where {{ only_files_not_loaded_yet() }}
-            )
+            and loaded.line_fingerprint in (select typed_lines.line_fingerprint from typed_lines)
     {%- else -%}
         select line_fingerprint
-        from {{ typed_lines_relation }}
+        from typed_lines
         where false
     {%- endif %}
 
@@ -103,11 +97,7 @@ non_product_codes_seen as (
 
     -- Matching the few distinct codes, not every line, keeps the prefix match cheap.
     select distinct seen.stock_code
-    from (
-        select distinct stock_code
-        from {{ typed_lines_relation }}
-        where {{ only_files_not_loaded_yet() }}
-    ) as seen
+    from (select distinct stock_code from typed_lines) as seen
     inner join non_product_stock_codes as codes
         on
             (codes.match_type = 'exact' and seen.stock_code = codes.stock_code)
