@@ -10,7 +10,13 @@
     * products in fewer baskets than the thresholds (in both sets) are dropped before pairing: a
       pair can never be more frequent than either of its products, so this loses no pair that
       would pass;
-    * each unordered pair is counted once (stock_code_a < stock_code_b). -#}
+    * each unordered pair is counted once (stock_code_a < stock_code_b).
+    Pairs are counted in blocks of the first product on large data (macros/blocks.sql), and
+    only pairs that pass the thresholds go on to the joins that score them. -#}
+
+{%- set pairing_blocks = blocks_for(
+    ref('int_order_lines_collapsed_to_basket_items'), var('pairing_basket_items_per_block')
+) %}
 
 with
 
@@ -164,19 +170,62 @@ pruned_items as (
 pairs_counted as (
 
     -- Both sets in one pass over the baskets: pairing is the costly step. Product numbers
-    -- follow stock-code order, so a < b here means stock_code_a < stock_code_b.
+    -- follow stock-code order, so a < b here means stock_code_a < stock_code_b. In blocks of
+    -- the first product on large data (macros/blocks.sql).
+    {%- for block in range(pairing_blocks) %}
+
+        select
+            items_a.product_number as product_number_a,
+            items_b.product_number as product_number_b,
+            sum(case when items_a.is_in_all then 1 else 0 end) as pairs_in_all,
+            sum(case when items_a.is_in_before_cutoff and items_b.is_in_before_cutoff then 1 else 0 end)
+                as pairs_in_before_cutoff
+        from pruned_items as items_a
+        inner join pruned_items as items_b
+            on
+                items_a.basket_number = items_b.basket_number
+                and items_a.product_number < items_b.product_number
+        where {{ in_block('items_a.product_number', block, pairing_blocks, key_is_integer=true) }}
+        group by items_a.product_number, items_b.product_number
+        {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+pair_count_thresholds as (
+
+    -- The least pair count that passes, per set: applied before anything else is joined to
+    -- the pairs, which are millions at scale while few pass.
     select
-        items_a.product_number as product_number_a,
-        items_b.product_number as product_number_b,
-        sum(case when items_a.is_in_all then 1 else 0 end) as pairs_in_all,
-        sum(case when items_a.is_in_before_cutoff and items_b.is_in_before_cutoff then 1 else 0 end)
-            as pairs_in_before_cutoff
-    from pruned_items as items_a
-    inner join pruned_items as items_b
-        on
-            items_a.basket_number = items_b.basket_number
-            and items_a.product_number < items_b.product_number
-    group by items_a.product_number, items_b.product_number
+        max(case when basket_set = 'all' then baskets end) * {{ var('affinity_min_support') }}
+            as min_pairs_in_all,
+        max(case when basket_set = 'before_cutoff' then baskets end) * {{ var('affinity_min_support') }}
+            as min_pairs_in_before_cutoff
+    from set_totals
+
+),
+
+frequent_pair_counts as (
+
+    select
+        pairs_counted.product_number_a,
+        pairs_counted.product_number_b,
+        pairs_counted.pairs_in_all,
+        pairs_counted.pairs_in_before_cutoff
+    from pairs_counted
+    cross join pair_count_thresholds
+    where
+        (
+            pairs_counted.pairs_in_all >= {{ var('affinity_min_pair_count') }}
+            and pairs_counted.pairs_in_all >= pair_count_thresholds.min_pairs_in_all
+        )
+        or (
+            pairs_counted.pairs_in_before_cutoff >= {{ var('affinity_min_pair_count') }}
+            and pairs_counted.pairs_in_before_cutoff >= pair_count_thresholds.min_pairs_in_before_cutoff
+        )
 
 ),
 
@@ -187,7 +236,7 @@ pairs_counted_by_set as (
         product_number_a,
         product_number_b,
         pairs_in_all as pair_count
-    from pairs_counted
+    from frequent_pair_counts
 
     union all
 
@@ -196,7 +245,7 @@ pairs_counted_by_set as (
         product_number_a,
         product_number_b,
         pairs_in_before_cutoff as pair_count
-    from pairs_counted
+    from frequent_pair_counts
 
 ),
 
