@@ -125,8 +125,6 @@ set_customers as (
 
 popularity_ranked as (
 
-    -- Only the head of the list can be needed: a customer's top N popular products not yet
-    -- bought lie within the N + 100 most popular unless they bought 100 of those already.
     select
         product_popularity.basket_set,
         product_popularity.stock_code,
@@ -144,27 +142,97 @@ popularity_ranked as (
 
 ),
 
-popularity_candidates as (
+popularity_head as (
 
+    -- Only the head of the list can be needed: a customer's top N popular products not yet
+    -- bought lie within the N + 100 most popular unless they bought 100 of those already.
+    select
+        basket_set,
+        stock_code,
+        score,
+        popularity_rank
+    from popularity_ranked
+    where popularity_rank <= {{ per_customer }} + 100
+
+),
+
+head_products_bought as (
+
+    -- A customer who bought b products of the head finds their top N not yet bought within
+    -- its first N + b: at most b of those are taken. Most customers bought few of the head,
+    -- so this keeps ~N candidates per customer instead of N + 100.
+    select
+        customer_products.basket_set,
+        customer_products.customer_id,
+        count(*) as head_products_bought
+    from customer_products
+    inner join popularity_head
+        on
+            customer_products.basket_set = popularity_head.basket_set
+            and customer_products.stock_code = popularity_head.stock_code
+    group by customer_products.basket_set, customer_products.customer_id
+
+),
+
+affinity_counts as (
+
+    select
+        basket_set,
+        customer_id,
+        count(*) as affinity_candidates
+    from top_affinity
+    group by basket_set, customer_id
+
+),
+
+popularity_customers as (
+
+    -- Popularity candidates are needed for every customer of the baseline's basket set, and
+    -- elsewhere only to fill up when the customer has fewer than N affinity candidates (the
+    -- blend ranks every affinity candidate first).
     select
         recommended_customers.basket_set,
         recommended_customers.customer_id,
-        popularity_ranked.stock_code,
-        popularity_ranked.score,
+        coalesce(head_products_bought.head_products_bought, 0) as head_products_bought,
+        coalesce(affinity_counts.affinity_candidates, 0) < {{ per_customer }} as needs_fill
+    from recommended_customers
+    left join head_products_bought
+        on
+            recommended_customers.basket_set = head_products_bought.basket_set
+            and recommended_customers.customer_id = head_products_bought.customer_id
+    left join affinity_counts
+        on
+            recommended_customers.basket_set = affinity_counts.basket_set
+            and recommended_customers.customer_id = affinity_counts.customer_id
+    where
+        recommended_customers.basket_set = 'before_cutoff'
+        or coalesce(affinity_counts.affinity_candidates, 0) < {{ per_customer }}
+
+),
+
+popularity_candidates as (
+
+    select
+        popularity_customers.basket_set,
+        popularity_customers.customer_id,
+        popularity_head.stock_code,
+        popularity_head.score,
         cast(null as {{ dbt.type_string() }}) as contributing_stock_code,
         'popularity' as recommendation_source,
         2 as source_priority,
-        popularity_ranked.popularity_rank
-    from recommended_customers
-    inner join popularity_ranked
+        popularity_head.popularity_rank,
+        popularity_customers.needs_fill
+    from popularity_customers
+    inner join popularity_head
         on
-            recommended_customers.basket_set = popularity_ranked.basket_set
-            and popularity_ranked.popularity_rank <= {{ per_customer }} + 100
+            popularity_customers.basket_set = popularity_head.basket_set
+            and popularity_head.popularity_rank
+            <= {{ per_customer }} + popularity_customers.head_products_bought
     left join customer_products
         on
-            recommended_customers.basket_set = customer_products.basket_set
-            and recommended_customers.customer_id = customer_products.customer_id
-            and popularity_ranked.stock_code = customer_products.stock_code
+            popularity_customers.basket_set = customer_products.basket_set
+            and popularity_customers.customer_id = customer_products.customer_id
+            and popularity_head.stock_code = customer_products.stock_code
     where customer_products.stock_code is null
 
 ),
@@ -197,7 +265,9 @@ blended_candidates as (
             popularity_candidates.basket_set = affinity_candidates.basket_set
             and popularity_candidates.customer_id = affinity_candidates.customer_id
             and popularity_candidates.stock_code = affinity_candidates.stock_code
-    where affinity_candidates.stock_code is null
+    where
+        popularity_candidates.needs_fill
+        and affinity_candidates.stock_code is null
 
 ),
 
