@@ -27,7 +27,7 @@ never negative.
 Cost: statsmodels estimates each ETS series twice (at the first backtest origin, whose weights
 and initial states serve the later origins, and on the whole history); every other run of the
 model is a plain loop. SBA and TSB only look back, so one pass over a series gives their
-forecast at every origin. Series are fitted on 2 forked worker processes. On the UCI data
+forecast at every origin. Series are fitted on 2 worker processes. On the UCI data
 (3,640 products and the shop) this is roughly 11 s of CPU, ~6 s on 2 cores; the benchmark
 (benchmarks/bench_forecasting.py) measures series per second on synthetic series.
 
@@ -36,7 +36,6 @@ There is no random step: the same input gives the same output, whatever the numb
 
 from __future__ import annotations
 
-import multiprocessing
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -48,6 +47,8 @@ import pandas as pd
 from scipy.signal import lfilter
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from threadpoolctl import threadpool_limits
+
+from python_ml.processes import child_process_context
 
 ADI_CUTOFF = 1.32
 CV2_CUTOFF = 0.49
@@ -518,24 +519,18 @@ def forecast_many(
     season_length: int,
     design: BacktestDesign,
     workers: int = 2,
-    start_method: str = "fork",
 ) -> list[SeriesResult]:
     """forecast_series for every series, in input order, on `workers` processes.
 
     Series are dealt round-robin into 4 chunks per worker so that the expensive ETS series
-    spread evenly. Workers are forked by default: they only compute on the pickled arrays they
-    are sent and touch no dbt or DuckDB state, and 'forkserver' (a clean interpreter that
-    imports statsmodels first) costs ~4 s, a third of this model's time budget."""
+    spread evenly. Workers start from python_ml.processes' fork server (not forked from dbt,
+    whose DuckDB buffers they would keep alive)."""
     if workers <= 1 or len(series) < 2:
         return _forecast_chunk(series, horizon, season_length, design)
     chunk_count = min(len(series), 4 * workers)
     chunks = [series[start::chunk_count] for start in range(chunk_count)]
-    context = multiprocessing.get_context(start_method)
-    if start_method == "forkserver":
-        # The server imports this module (and statsmodels) once; every worker forks from it.
-        context.set_forkserver_preload([__name__])
     task = partial(_forecast_chunk, horizon=horizon, season_length=season_length, design=design)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=child_process_context()) as pool:
         done = list(pool.map(task, chunks))
     results: list[SeriesResult] = [None] * len(series)  # type: ignore[list-item]
     for start, chunk_results in enumerate(done):
@@ -628,7 +623,6 @@ def forecast_demand(
     calendar: pd.DataFrame,
     backtest_origin_count: int = 4,
     workers: int = 2,
-    start_method: str = "fork",
 ) -> ForecastResults:
     """Forecasts, demand classes and backtest metrics for every series.
 
@@ -647,7 +641,7 @@ def forecast_demand(
     horizon = int(regular.sum())
     design = BacktestDesign(horizon=horizon, origins=backtest_origin_count, step=season_length,
                             min_train=4 * season_length)
-    results = forecast_many(series, horizon, season_length, design, workers=workers, start_method=start_method)
+    results = forecast_many(series, horizon, season_length, design, workers=workers)
 
     forecasts = place_on_calendar(series, results, calendar)
     classes = pd.DataFrame([result.class_row for result in results], columns=CLASS_COLUMNS)
@@ -685,7 +679,6 @@ def forecast_demand_results(
     calendar: pd.DataFrame,
     backtest_origin_count: int = 4,
     workers: int = 2,
-    start_method: str = "fork",
 ) -> pd.DataFrame:
     """forecast_demand, stacked into the one table a dbt Python model returns."""
-    return stack_results(forecast_demand(series_frame, calendar, backtest_origin_count, workers, start_method))
+    return stack_results(forecast_demand(series_frame, calendar, backtest_origin_count, workers))

@@ -193,7 +193,7 @@ def test_forecast_demand_gives_every_series_every_date_and_zero_when_closed():
 def test_forecast_demand_is_the_same_on_two_workers():
     series, calendar = small_inputs()
     one = forecast_demand(series, calendar, workers=1)
-    two = forecast_demand(series, calendar, workers=2, start_method="fork")
+    two = forecast_demand(series, calendar, workers=2)
     pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
     pd.testing.assert_frame_equal(one.backtest, two.backtest)
     pd.testing.assert_frame_equal(one.classes, two.classes)
