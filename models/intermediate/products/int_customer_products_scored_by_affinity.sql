@@ -74,6 +74,8 @@ affinity_ranked as (
                 candidate_scores.basket_set = customer_products.basket_set
                 and candidate_scores.customer_id = customer_products.customer_id
                 and candidate_scores.candidate_stock_code = customer_products.stock_code
+                -- The block again on this side, so each block's hash table holds its own
+                -- customers' products, not every customer's.
                 and {{ in_block('customer_products.customer_id', block, scoring_blocks) }}
         where customer_products.stock_code is null
         {%- if not loop.last %}
