@@ -11,4 +11,4 @@ def model(dbt, session):
     random_seed = dbt.config.get("random_seed")
     features = dbt.ref("int_customer_lines_aggregated_to_cutoffs").filter("cutoff_name in ('training', 'evaluation')")
     targets = dbt.ref("int_customer_lines_aggregated_to_holdout_windows")
-    return run_in_child_process(score_backtest, features.df(), targets.df(), int(holdout_days), int(random_seed))
+    return run_in_child_process(session, score_backtest, features, targets, int(holdout_days), int(random_seed))

@@ -12,5 +12,5 @@ def model(dbt, session):
     features = dbt.ref("int_customer_lines_aggregated_to_cutoffs").filter("cutoff_name in ('evaluation', 'production')")
     targets = dbt.ref("int_customer_lines_aggregated_to_holdout_windows").filter("cutoff_name = 'evaluation'")
     return run_in_child_process(
-        predict_customer_value, features.df(), targets.df(), int(holdout_days), int(random_seed)
+        session, predict_customer_value, features, targets, int(holdout_days), int(random_seed)
     )

@@ -13,5 +13,5 @@ def model(dbt, session):
     dbt.config(materialized="table")
     random_seed = dbt.config.get("random_seed")
     segments = dbt.ref("int_customers_segmented_by_rfm").project("customer_id, rfm_segment")
-    customers = dbt.ref("int_customer_lines_aggregated_to_first_60_days").join(segments, "customer_id").df()
-    return run_in_child_process(classify_customer_segments, customers, seed=int(random_seed))
+    customers = dbt.ref("int_customer_lines_aggregated_to_first_60_days").join(segments, "customer_id")
+    return run_in_child_process(session, classify_customer_segments, customers, seed=int(random_seed))

@@ -9,5 +9,5 @@ from python_ml.processes import run_in_child_process
 def model(dbt, session):
     dbt.config(materialized="table")
     random_seed = dbt.config.get("random_seed")
-    customers = dbt.ref("customer_rfm").project(", ".join(("customer_id",) + FEATURE_COLUMNS)).df()
-    return run_in_child_process(compare_clusterings, customers, seed=int(random_seed))
+    customers = dbt.ref("customer_rfm").project(", ".join(("customer_id",) + FEATURE_COLUMNS))
+    return run_in_child_process(session, compare_clusterings, customers, seed=int(random_seed))
