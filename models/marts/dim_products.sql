@@ -45,7 +45,6 @@ sales as (
         max(case when line_type = 'sale' then unit_price end) as max_unit_price,
         avg(case when line_type = 'sale' then unit_price end) as avg_unit_price,
         cast(coalesce(sum(case when line_type = 'sale' then quantity end), 0) as bigint) as quantity_sold,
-        count(distinct case when line_type = 'sale' then invoice_no end) as orders,
         sum(case when is_product_line then line_revenue else 0 end) as net_revenue,
         max(case when line_type in ('non_product', 'adjustment') then 1 else 0 end) = 0 as is_product,
         count(*) as lines
@@ -55,10 +54,34 @@ sales as (
 
 ),
 
+product_sale_invoices as (
+
+    -- Orders are counted from one row per product and invoice, not with count(distinct): at
+    -- 100M lines, beside fct_orders under a 7 GB cap, DuckDB's distinct aggregates spilled
+    -- over 40 GB in two minutes; grouped first, the two models spilled 2 GB.
+    select
+        stock_code,
+        invoice_no
+    from order_lines
+    where line_type = 'sale'
+    group by stock_code, invoice_no
+
+),
+
+order_counts as (
+
+    select
+        stock_code,
+        count(*) as orders
+    from product_sale_invoices
+    group by stock_code
+
+),
+
 median_prices as (
 
-    -- Apart from the other aggregates: in one grouping with the distinct count of orders,
-    -- DuckDB spilled over 12 GB at 100M lines under a 4.5 GB cap; apart, under 1 GB.
+    -- Apart from the other aggregates: in one grouping with them, DuckDB spilled over 12 GB at
+    -- 100M lines under a 4.5 GB cap; apart, under 1 GB.
     select
         stock_code,
         percentile_cont(0.5) within group (order by unit_price) as median_unit_price
@@ -81,11 +104,13 @@ final as (
         cast(sales.avg_unit_price as decimal(18, 3)) as avg_unit_price,
         cast(sales.max_unit_price as decimal(18, 3)) as max_unit_price,
         sales.quantity_sold,
-        sales.orders,
+        coalesce(order_counts.orders, 0) as orders,
         cast(sales.net_revenue as decimal(18, 2)) as net_revenue,
         sales.lines
 
     from sales
+    left join order_counts
+        on sales.stock_code = order_counts.stock_code
     left join median_prices
         on sales.stock_code = median_prices.stock_code
     left join descriptions_ranked

@@ -14,7 +14,6 @@ invoices as (
         max(country) as country,
         min(invoiced_at) as invoiced_at,
         count(*) as lines,
-        count(distinct stock_code) as distinct_products,
         cast(coalesce(sum(case when line_type = 'sale' then quantity end), 0) as bigint) as items,
         sum(case when line_revenue > 0 then line_revenue else 0 end) as gross_value,
         -sum(case when line_revenue < 0 then line_revenue else 0 end) as returned_value,
@@ -27,27 +26,51 @@ invoices as (
 
 ),
 
-final as (
+invoice_products as (
+
+    -- Products are counted from one row per invoice and product, not with count(distinct): see
+    -- dim_products.product_sale_invoices.
+    select
+        invoice_no,
+        stock_code
+    from order_lines
+    group by invoice_no, stock_code
+
+),
+
+product_counts as (
 
     select
         invoice_no,
-        customer_id,
-        customer_id is null as is_guest,
-        country,
-        invoiced_at,
-        cast(invoiced_at as date) as invoice_date,
-        lines,
-        distinct_products,
-        items,
-        cast(gross_value as decimal(18, 2)) as gross_value,
-        cast(returned_value as decimal(18, 2)) as returned_value,
-        cast(net_value as decimal(18, 2)) as net_value,
-        cast(non_product_value as decimal(18, 2)) as non_product_value,
-        is_purchase,
-        invoice_no like 'C%' as is_cancelled,
-        invoice_no like 'A%' as is_adjustment
+        count(stock_code) as distinct_products
+    from invoice_products
+    group by invoice_no
+
+),
+
+final as (
+
+    select
+        invoices.invoice_no,
+        invoices.customer_id,
+        invoices.customer_id is null as is_guest,
+        invoices.country,
+        invoices.invoiced_at,
+        cast(invoices.invoiced_at as date) as invoice_date,
+        invoices.lines,
+        product_counts.distinct_products,
+        invoices.items,
+        cast(invoices.gross_value as decimal(18, 2)) as gross_value,
+        cast(invoices.returned_value as decimal(18, 2)) as returned_value,
+        cast(invoices.net_value as decimal(18, 2)) as net_value,
+        cast(invoices.non_product_value as decimal(18, 2)) as non_product_value,
+        invoices.is_purchase,
+        invoices.invoice_no like 'C%' as is_cancelled,
+        invoices.invoice_no like 'A%' as is_adjustment
 
     from invoices
+    inner join product_counts
+        on invoices.invoice_no = product_counts.invoice_no
 
 )
 
