@@ -80,8 +80,9 @@ order_counts as (
 
 median_prices as (
 
-    -- Apart from the other aggregates: in one grouping with them, DuckDB spilled over 12 GB at
-    -- 100M lines under a 4.5 GB cap; apart, under 1 GB.
+    -- Apart from the other aggregates: in one grouping with them (the distinct count of orders
+    -- among them, then), DuckDB spilled over 12 GB at 100M lines under a 4.5 GB cap; apart,
+    -- under 1 GB.
     select
         stock_code,
         percentile_cont(0.5) within group (order by unit_price) as median_unit_price
