@@ -73,12 +73,12 @@ def run_in_child_process(
     process exits. function's exception is re-raised here."""
     folder = Path(tempfile.mkdtemp(prefix="python_ml_"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    arguments = {f"arg_{i}": arg for i, arg in enumerate(args)} | kwargs
-    handed = {name: _hand_over(value, folder / f"{name}.parquet") for name, value in arguments.items()}
+    handed_args = [_hand_over(value, folder / f"arg_{i}.parquet") for i, value in enumerate(args)]
+    handed_kwargs = {name: _hand_over(value, folder / f"kwarg_{name}.parquet") for name, value in kwargs.items()}
     result_path = str(folder / "result.parquet")
     with ProcessPoolExecutor(max_workers=1, mp_context=child_process_context()) as pool:
-        pool.submit(_call_on_frames, function, len(args), handed, result_path).result()
-    for value in handed.values():
+        pool.submit(_call_on_frames, function, handed_args, handed_kwargs, result_path).result()
+    for value in [*handed_args, *handed_kwargs.values()]:
         if isinstance(value, _ParquetFrame):
             Path(value.path).unlink()
     return session.read_parquet(result_path)
@@ -93,15 +93,14 @@ def _hand_over(value: object, path: Path) -> object:
 
 
 def _call_on_frames(
-    function: Callable[..., pd.DataFrame], positional: int, handed: dict[str, object], result_path: str
+    function: Callable[..., pd.DataFrame], args: list[object], kwargs: dict[str, object], result_path: str
 ) -> None:
-    """In the child: reads the _ParquetFrame arguments into DataFrames, calls function (the first
-    `positional` arguments by position, the rest by name) and writes its DataFrame to result_path."""
+    """In the child: reads the _ParquetFrame arguments into DataFrames, calls function with them
+    and writes its DataFrame to result_path."""
     connection = duckdb.connect()
-    values = [
-        connection.read_parquet(value.path).df() if isinstance(value, _ParquetFrame) else value
-        for value in handed.values()
-    ]
-    names = list(handed)
-    result = function(*values[:positional], **dict(zip(names[positional:], values[positional:], strict=True)))
+
+    def take(value: object) -> object:
+        return connection.read_parquet(value.path).df() if isinstance(value, _ParquetFrame) else value
+
+    result = function(*map(take, args), **{name: take(value) for name, value in kwargs.items()})
     connection.from_df(result).write_parquet(result_path)
