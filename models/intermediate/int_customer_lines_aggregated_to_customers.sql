@@ -1,5 +1,16 @@
+{{
+    config(
+        materialized=aggregate_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='customer_id',
+        on_schema_change='fail',
+        full_refresh=full_refresh_when_as_of_date_is_set(),
+    )
+}}
+
 {#- One row per customer seen before as_of_date: purchase, return and product counts that the
-    customer marts share. Guest lines (no customer id) are left out by design. -#}
+    customer marts share. Guest lines (no customer id) are left out by design. A nightly build
+    recomputes only the customers who gained lines, from all their lines. -#}
 
 with
 
@@ -12,13 +23,20 @@ order_lines as (
 
 ),
 
+lines_of_customers_with_new_lines as (
+
+    select * from order_lines
+    where {{ only_keys_with_new_lines('customer_id', 'order_lines') }}
+
+),
+
 country_counts as (
 
     select
         customer_id,
         country,
         count(*) as lines
-    from order_lines
+    from lines_of_customers_with_new_lines
     group by customer_id, country
 
 ),
@@ -40,6 +58,7 @@ customer_totals as (
 
     select
         customer_id,
+        count(*) as lines,
         min(invoice_date) as first_seen_date,
         min(case when line_type = 'sale' then invoice_date end) as first_order_date,
         max(case when line_type = 'sale' then invoice_date end) as last_order_date,
@@ -50,7 +69,7 @@ customer_totals as (
         coalesce(sum(case when line_type = 'sale' then line_revenue end), 0) as gross_revenue,
         coalesce(-sum(case when line_type in ('cancellation', 'return') then line_revenue end), 0)
             as returned_revenue
-    from order_lines
+    from lines_of_customers_with_new_lines
     group by customer_id
 
 ),
@@ -60,6 +79,7 @@ final as (
     select
         customer_totals.customer_id,
         home_country.country,
+        customer_totals.lines,
         customer_totals.first_seen_date,
         customer_totals.first_order_date,
         customer_totals.last_order_date,

@@ -1,8 +1,27 @@
+{{
+    config(
+        materialized=aggregate_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='invoice_no',
+        on_schema_change='fail',
+    )
+}}
+
+{#- One row per invoice. A nightly build recomputes only the invoices that gained lines (an
+    invoice's lines may come in more than one file). -#}
+
 with
 
 order_lines as (
 
     select * from {{ ref('stg_online_retail__order_lines') }}
+
+),
+
+lines_of_invoices_with_new_lines as (
+
+    select * from order_lines
+    where {{ only_keys_with_new_lines('invoice_no', 'order_lines') }}
 
 ),
 
@@ -21,7 +40,7 @@ invoices as (
         sum(case when line_type = 'non_product' then line_revenue else 0 end) as non_product_value,
         max(case when line_type = 'sale' then 1 else 0 end) = 1 as is_purchase
 
-    from order_lines
+    from lines_of_invoices_with_new_lines
     group by invoice_no
 
 ),
@@ -33,7 +52,7 @@ invoice_products as (
     select
         invoice_no,
         stock_code
-    from order_lines
+    from lines_of_invoices_with_new_lines
     group by invoice_no, stock_code
 
 ),
