@@ -16,13 +16,17 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: build test install data dbt-build lint pytest summary clean publish export report install-tableau install-spark install-spark-if-java bench
+.PHONY: build test nightly install data dbt-build dbt-nightly lint pytest summary clean publish export report install-tableau install-spark install-spark-if-java bench
 
 # publish runs only after a successful dbt build (make stops at the first failure), so a failed
 # build leaves the previous published copy in place for BI readers.
 build: install data dbt-build publish summary
 
 test: install data lint dbt-build install-spark-if-java pytest
+
+# After a day's file arrives (README "Nightly loads"): the loads, the merged aggregates and the SQL
+# marts, a fraction of a full build; `make build` refits the ML models as well (weekly, say).
+nightly: install dbt-nightly publish
 
 install: $(VENV)/.installed
 
@@ -42,6 +46,9 @@ $(SYNTHETIC_DIR)/.complete: | $(VENV)/.installed
 
 dbt-build:
 	$(DBT) build
+
+dbt-nightly:
+	$(DBT) build --selector nightly
 
 summary:
 	$(PY) -m python_ml.warehouse summary
