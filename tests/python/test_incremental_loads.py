@@ -39,6 +39,13 @@ COMPARED_TABLES = [
     "marts.cohort_retention",
 ]
 
+# The aggregates a nightly build merges by key: key column and a money column of each.
+MERGED_AGGREGATES = {
+    "intermediate.int_customer_lines_aggregated_to_customers": ("customer_id", "net_revenue"),
+    "intermediate.int_product_lines_aggregated_to_days": ("sales_date", "net_revenue"),
+    "marts.fct_orders": ("invoice_no", "net_value"),
+}
+
 pytestmark = pytest.mark.skipif(
     len(DAILY_FILES) < FIRST_DAYS + LATER_DAYS, reason=f"real daily files not found in {ONLINE_RETAIL_DIR}"
 )
@@ -128,3 +135,32 @@ def test_replaying_an_earlier_as_of_date_and_coming_back_matches_full_builds(day
     caught_up = build(replay_dir, input_dir).warehouse
     for table in COMPARED_TABLES:
         assert table_rows(caught_up, table) == table_rows(full, table), table
+
+
+def test_a_nightly_build_recomputes_only_the_keys_whose_line_count_changed(day_by_day_and_full, tmp_path):
+    """In each merged aggregate one key's money is altered with its line count kept, another's
+    count is put off by one. A nightly build with no new file leaves the first as it is (it
+    does not recompute keys whose lines are unchanged) and rebuilds the second from its lines
+    (a count that no longer adds up is a key that gained lines)."""
+    incremental, full, _, input_dir = day_by_day_and_full
+    workdir = tmp_path / "altered"
+    workdir.mkdir()
+    shutil.copy(incremental, workdir / "warehouse.duckdb")
+    altered = {}
+    with duckdb.connect(str(workdir / "warehouse.duckdb")) as con:
+        for table, (key, money) in MERGED_AGGREGATES.items():
+            kept, recounted = [row[0] for row in con.execute(
+                f"select distinct {key} from {table} order by {key} limit 2").fetchall()]
+            con.execute(f"update {table} set {money} = {money} + 1 where {key} = ?", [kept])
+            con.execute(f"update {table} set lines = lines + 1 where {key} = ?", [recounted])
+            altered[table] = kept, recounted
+
+    nightly = build(workdir, input_dir).warehouse
+    for table, (key, money) in MERGED_AGGREGATES.items():
+        kept, recounted = altered[table]
+        key_rows = f"select * from {table} where {key} = ?"
+        money_of = f"select sum({money}) from {table} where {key} = ?"
+        with duckdb.connect(str(nightly), read_only=True) as after, duckdb.connect(str(full), read_only=True) as truth:
+            assert after.execute(money_of, [kept]).fetchall() != truth.execute(money_of, [kept]).fetchall(), table
+            assert sorted(after.execute(key_rows, [recounted]).fetchall()) == sorted(
+                truth.execute(key_rows, [recounted]).fetchall()), table
