@@ -22,10 +22,11 @@ METRIC_HISTORIES = {
     "clv_backtest_metrics_history": "clv_backtest_metrics",
     "forecast_backtest_metrics_history": "forecast_backtest_metrics",
 }
-# Build the history tables, the snapshot and what they are built from; the data tests of all
-# of it run in the full build (make test), so they are left out here to keep the test short.
-HISTORY_AND_UPSTREAM = ["--select", "+path:models/marts/history", "--exclude-resource-type", "test",
-                        "--exclude-resource-type", "unit_test"]
+# Build the history tables, the snapshot, customer_segments (the tests read segments there) and
+# what they are built from; the data tests of all of it run in the full build (make test), so
+# they are left out here to keep the test short.
+HISTORY_AND_UPSTREAM = ["--select", "+path:models/marts/history", "+customer_segments",
+                        "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 HISTORY_ONLY = ["--select", "path:models/marts/history", "customer_segments_history",
                 "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 

@@ -107,6 +107,15 @@ def test_nightly_build_reads_only_the_new_file(day_by_day_and_full):
     assert pending_lines == new_file_lines
 
 
+def test_nightly_builds_record_segment_moves(day_by_day_and_full):
+    """The segment snapshot is part of the nightly build: every build that moved as_of_date
+    forward dated versions at its as_of_date (each day brings new customers)."""
+    incremental, full, _, _ = day_by_day_and_full
+    version_dates = "select count(distinct dbt_valid_from) from marts.customer_segments_history"
+    assert count(incremental, version_dates) == 1 + LATER_DAYS
+    assert count(full, version_dates) == 1
+
+
 def test_loading_the_same_files_again_changes_nothing(day_by_day_and_full):
     incremental, _, _, _ = day_by_day_and_full
     total_lines = sum(
