@@ -1,6 +1,8 @@
-"""Daily incremental loads: adding files day by day gives the same warehouse as one full
-refresh over all of them, a file already loaded is not loaded again, and a nightly build reads
-only the new day's file."""
+"""Daily incremental loads with the nightly selector: adding files day by day gives the same
+warehouse as one full refresh over all of them, a file already loaded is not loaded again, a
+nightly build reads only the new day's file, the merged aggregates recompute only the keys that
+gained lines, a replay of an earlier as_of_date and the way back match full builds, and each
+nightly build records the day's segment versions."""
 
 from __future__ import annotations
 
