@@ -9,7 +9,15 @@
     tables on every build (dbt-spark's incremental strategies are append, insert_overwrite and,
     on Delta, merge). -#}
 {% macro aggregate_materialization() -%}
-    {{- return('table' if target.type == 'spark' else 'incremental') -}}
+    {{- return(adapter.dispatch('aggregate_materialization', 'customer_analytics')()) -}}
+{%- endmacro %}
+
+{% macro default__aggregate_materialization() -%}
+    {{- return('incremental') -}}
+{%- endmacro %}
+
+{% macro spark__aggregate_materialization() -%}
+    {{- return('table') -}}
 {%- endmacro %}
 
 {#- A set var as_of_date replays an earlier state, which drops lines a merged aggregate already
