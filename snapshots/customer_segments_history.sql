@@ -2,10 +2,11 @@
 
     {#- Every customer's RFM segment over time (type-2 history of the segment in
         marts.customer_segments, read from its rule-based source so that the nightly build,
-        which fits no model, records it too): a new version only when the segment changes. Versions are dated by the build's as_of_date,
-        not by the clock, so rebuilding the same data changes nothing and two fresh builds of the
-        same input are identical; monetary is the customer's net revenue when the version began.
-        Builds whose as_of_date is earlier than the latest version add nothing. -#}
+        which fits no model, records it too): a new version only when the segment changes.
+        Versions are dated by the build's as_of_date, not by the clock, so rebuilding the same
+        data changes nothing and two fresh builds of the same input are identical; monetary is
+        the customer's net revenue when the version began. Builds whose as_of_date is earlier
+        than the latest version add nothing. -#}
 
     {{
         config(

@@ -128,7 +128,6 @@ def test_loading_the_same_files_again_changes_nothing(day_by_day_and_full):
     assert count(incremental, "select count(*) from staging.base_online_retail__order_lines_validated") == total_lines
 
 
-
 def test_replaying_an_earlier_as_of_date_and_coming_back_matches_full_builds(day_by_day_and_full, tmp_path):
     """The merged aggregates hold lines that a replay (var as_of_date) leaves out: such a build
     rebuilds them in full, and the next nightly build catches up with the lines since."""
