@@ -31,11 +31,18 @@ forecast at every origin. Series are fitted on 2 worker processes. On the UCI da
 (3,640 products and the shop) this is roughly 11 s of CPU, ~6 s on 2 cores; the benchmark
 (benchmarks/bench_forecasting.py) measures series per second on synthetic series.
 
+Fitting and forecasting are separate steps so that a nightly build can forecast without
+fitting. A fit (fit_series) is the demand class, the backtest, the chosen method and its
+weights estimated on the whole history, kept as a class row (selected_weights). Forecasting
+(forecast_with_fit) runs the stored fit over the series as it is now, new days included: a plain
+loop, with no estimate and no backtest. A series without a fit is fitted when it is forecast.
+
 There is no random step: the same input gives the same output, whatever the number of workers.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -96,6 +103,7 @@ CLASS_COLUMNS = [
     "mean_demand",
     "candidate_methods",
     "selected_method",
+    "selected_weights",
     "backtest_origins",
 ]
 BACKTEST_COLUMNS = [
@@ -151,13 +159,12 @@ class Series:
 
 
 @dataclass(frozen=True)
-class SeriesResult:
-    """What one series contributes: its class row, backtest rows and final forecast."""
+class SeriesFit:
+    """What fitting one series gives: its class row (with the selected method and the weights
+    estimated on the whole history) and its backtest rows."""
 
     class_row: dict
     backtest_rows: list[dict]
-    forecast: dict[str, np.ndarray]
-    method: str
 
 
 @dataclass(frozen=True)
@@ -465,9 +472,10 @@ def select_method(scores: list[dict], candidates: tuple[str, ...]) -> str:
     return best
 
 
-def forecast_series(series: Series, horizon: int, season_length: int, design: BacktestDesign) -> SeriesResult:
-    """Classify, backtest the class's candidates, pick the best and forecast `horizon` steps
-    after the last observation with it."""
+def fit_series(series: Series, horizon: int, season_length: int, design: BacktestDesign) -> SeriesFit:
+    """Classify, backtest the class's candidates, pick the best and estimate it on the whole
+    history; the class row keeps the method and its weights (selected_weights, JSON) for
+    forecast_with_fit."""
     demand_class, adi, cv2 = classify_demand(series.demand[series.is_open])
     candidates = CANDIDATES[demand_class]
     filled = impute_closures(series.demand, series.is_open, season_length)
@@ -475,11 +483,13 @@ def forecast_series(series: Series, horizon: int, season_length: int, design: Ba
         origin for origin in backtest_origins(filled.size, design)
         if series.is_open[origin : origin + design.horizon].any()
     ]
-    scales = seasonal_scales(filled, origins, season_length)
-    scores = [
-        backtest_method(filled, series.is_open, method, origins, design.horizon, season_length, scales)
-        for method in candidates
-    ] if origins else []
+    scores = []
+    if origins:
+        scales = seasonal_scales(filled, origins, season_length)
+        scores = [
+            backtest_method(filled, series.is_open, method, origins, design.horizon, season_length, scales)
+            for method in candidates
+        ]
     method = select_method(scores, candidates)
     base = {"series_type": series.series_type, "series_key": series.series_key, "demand_class": demand_class}
     backtest_rows = [
@@ -488,6 +498,7 @@ def forecast_series(series: Series, horizon: int, season_length: int, design: Ba
         for row in scores
     ]
     open_demand = series.demand[series.is_open]
+    weights = FORECASTERS[method](filled, horizon, season_length, None).weights
     class_row = {
         **base,
         "adi": adi,
@@ -498,44 +509,55 @@ def forecast_series(series: Series, horizon: int, season_length: int, design: Ba
         "mean_demand": float(open_demand.mean()) if open_demand.size else 0.0,
         "candidate_methods": ",".join(candidates),
         "selected_method": method,
+        # JSON writes each float's shortest exact repr: the stored weights read back bit for bit.
+        "selected_weights": json.dumps(list(weights)),
         "backtest_origins": len(origins),
     }
-    forecast = prediction_intervals(FORECASTERS[method](filled, horizon, season_length, None))
-    return SeriesResult(class_row=class_row, backtest_rows=backtest_rows, forecast=forecast, method=method)
+    return SeriesFit(class_row=class_row, backtest_rows=backtest_rows)
 
 
-def _forecast_chunk(chunk: list[Series], horizon: int, season_length: int, design: BacktestDesign) -> list[SeriesResult]:
-    """forecast_series over a list of series (the unit of work of one worker task).
+def forecast_with_fit(series: Series, method: str, weights: str, horizon: int, season_length: int) -> dict[str, np.ndarray]:
+    """`horizon` steps after the last observation by a stored fit (a class row's
+    selected_method and selected_weights): nothing is estimated, so a series that grew since
+    its fit is run through the fitted model up to its new last day. Returns
+    prediction_intervals' arrays."""
+    filled = impute_closures(series.demand, series.is_open, season_length)
+    fitted_weights = tuple(json.loads(weights)) or None
+    return prediction_intervals(FORECASTERS[method](filled, horizon, season_length, fitted_weights))
+
+
+def _fit_chunk(chunk: list[Series], horizon: int, season_length: int, design: BacktestDesign) -> list[SeriesFit]:
+    """fit_series over a list of series (the unit of work of one worker task).
 
     BLAS is held to one thread: the fits are tiny, so extra BLAS threads only spin, and on a
     busy machine that made each ETS fit ~10x slower."""
     with threadpool_limits(limits=1):
-        return [forecast_series(series, horizon, season_length, design) for series in chunk]
+        return [fit_series(series, horizon, season_length, design) for series in chunk]
 
 
-def forecast_many(
+def fit_many(
     series: list[Series],
     horizon: int,
     season_length: int,
     design: BacktestDesign,
     workers: int = 2,
-) -> list[SeriesResult]:
-    """forecast_series for every series, in input order, on `workers` processes.
+) -> list[SeriesFit]:
+    """fit_series for every series, in input order, on `workers` processes.
 
     Series are dealt round-robin into 4 chunks per worker so that the expensive ETS series
     spread evenly. Workers start from python_ml.processes' fork server (not forked from dbt,
     whose DuckDB buffers they would keep alive)."""
     if workers <= 1 or len(series) < 2:
-        return _forecast_chunk(series, horizon, season_length, design)
+        return _fit_chunk(series, horizon, season_length, design)
     chunk_count = min(len(series), 4 * workers)
     chunks = [series[start::chunk_count] for start in range(chunk_count)]
-    task = partial(_forecast_chunk, horizon=horizon, season_length=season_length, design=design)
+    task = partial(_fit_chunk, horizon=horizon, season_length=season_length, design=design)
     with ProcessPoolExecutor(max_workers=workers, mp_context=child_process_context()) as pool:
         done = list(pool.map(task, chunks))
-    results: list[SeriesResult] = [None] * len(series)  # type: ignore[list-item]
-    for start, chunk_results in enumerate(done):
-        results[start::chunk_count] = chunk_results
-    return results
+    fits: list[SeriesFit] = [None] * len(series)  # type: ignore[list-item]
+    for start, chunk_fits in enumerate(done):
+        fits[start::chunk_count] = chunk_fits
+    return fits
 
 
 def split_series(frame: pd.DataFrame) -> list[Series]:
@@ -594,7 +616,9 @@ def summarise_backtest(series_rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(summaries, ignore_index=True)
 
 
-def place_on_calendar(series: list[Series], results: list[SeriesResult], calendar: pd.DataFrame) -> pd.DataFrame:
+def place_on_calendar(
+    series: list[Series], forecasts: list[dict[str, np.ndarray]], methods: list[str], calendar: pd.DataFrame
+) -> pd.DataFrame:
     """One row per series and forecast date: the series' forecast steps in order on the
     regular trading weekdays of `calendar` (sorted by date), 0 on every date not expected to
     trade (a non-regular weekday or a closure)."""
@@ -606,7 +630,7 @@ def place_on_calendar(series: list[Series], results: list[SeriesResult], calenda
     for name in ("forecast", "lower_80", "upper_80", "lower_95", "upper_95"):
         values = np.zeros((count, dates.size))
         if count:
-            values[:, regular] = np.vstack([result.forecast[name] for result in results])
+            values[:, regular] = np.vstack([forecast[name] for forecast in forecasts])
         columns[name] = np.where(trading, values, 0.0).ravel()
     return pd.DataFrame({
         "series_type": np.repeat([item.series_type for item in series], dates.size),
@@ -614,8 +638,84 @@ def place_on_calendar(series: list[Series], results: list[SeriesResult], calenda
         "forecast_date": np.tile(dates, count),
         "is_trading_day": np.tile(trading, count),
         **columns,
-        "method": np.repeat([result.method for result in results], dates.size),
+        "method": np.repeat(methods, dates.size),
     })[FORECAST_COLUMNS]
+
+
+@dataclass(frozen=True)
+class ForecastSetup:
+    """The series of a long frame, the forecast calendar sorted by date, the season length
+    (the number of distinct weekdays in the series' dates: the regular trading weekdays) and
+    the backtest design (as many steps as the horizon's regular weekdays, origins one week
+    apart)."""
+
+    series: list[Series]
+    calendar: pd.DataFrame
+    season_length: int
+    design: BacktestDesign
+
+
+def set_up_forecasts(series_frame: pd.DataFrame, calendar: pd.DataFrame, backtest_origin_count: int) -> ForecastSetup:
+    """series_frame: one row per series and regular trading weekday of history (series_type,
+    series_key, sales_date, is_trading_day, demand). calendar: one row per forecast date
+    (calendar_date, is_regular_trading_weekday, is_trading_day = expected to trade), covering
+    the horizon."""
+    calendar = calendar.sort_values("calendar_date", kind="stable")
+    weekdays = pd.to_datetime(series_frame["sales_date"]).dt.day_of_week.unique()
+    season_length = int(weekdays.size)
+    horizon = int(calendar["is_regular_trading_weekday"].to_numpy(dtype=bool).sum())
+    design = BacktestDesign(horizon=horizon, origins=backtest_origin_count, step=season_length,
+                            min_train=4 * season_length)
+    return ForecastSetup(split_series(series_frame), calendar, season_length, design)
+
+
+def fit_demand(setup: ForecastSetup, workers: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every series fitted (fit_series): the class frame (CLASS_COLUMNS, one row per series)
+    and the backtest frame (BACKTEST_COLUMNS: per series and method, plus per demand class and
+    overall for products), both sorted."""
+    fits = fit_many(setup.series, setup.design.horizon, setup.season_length, setup.design, workers=workers)
+    classes = pd.DataFrame([fit.class_row for fit in fits], columns=CLASS_COLUMNS)
+    series_rows = pd.DataFrame([row for fit in fits for row in fit.backtest_rows])
+    if series_rows.empty:
+        backtest = pd.DataFrame(columns=BACKTEST_COLUMNS)
+    else:
+        summaries = summarise_backtest(series_rows[series_rows["series_type"] == "product"])
+        backtest = pd.concat([series_rows, summaries], ignore_index=True)[BACKTEST_COLUMNS]
+    backtest = backtest.sort_values(["metric_level", "series_type", "series_key", "method"], kind="stable")
+    return (
+        classes.sort_values(["series_type", "series_key"], kind="stable").reset_index(drop=True),
+        backtest.reset_index(drop=True),
+    )
+
+
+def forecast_from_fits(setup: ForecastSetup, fits: pd.DataFrame, workers: int = 2) -> pd.DataFrame:
+    """Forecasts (FORECAST_COLUMNS, one row per series and calendar date, sorted) from stored
+    fits: class rows (series_type, series_key, selected_method, selected_weights,
+    history_days). A series is fitted here (fit_series) when it has no fit, or when its fit saw
+    more days than the series now has (a replay of an earlier as_of_date must not use weights
+    estimated on later data)."""
+    stored = {
+        (series_type, series_key): (method, weights, int(history_days))
+        for series_type, series_key, method, weights, history_days in fits.loc[
+            :, ["series_type", "series_key", "selected_method", "selected_weights", "history_days"]
+        ].itertuples(index=False)
+    }
+    unfitted = [
+        item for item in setup.series
+        if stored.get((item.series_type, item.series_key), (None, None, np.inf))[2] > item.demand.size
+    ]
+    for fit in fit_many(unfitted, setup.design.horizon, setup.season_length, setup.design, workers=workers):
+        row = fit.class_row
+        stored[(row["series_type"], row["series_key"])] = (row["selected_method"], row["selected_weights"], 0)
+    methods = [stored[(item.series_type, item.series_key)][0] for item in setup.series]
+    with threadpool_limits(limits=1):
+        forecasts = [
+            forecast_with_fit(item, method, stored[(item.series_type, item.series_key)][1],
+                              setup.design.horizon, setup.season_length)
+            for item, method in zip(setup.series, methods)
+        ]
+    placed = place_on_calendar(setup.series, forecasts, methods, setup.calendar)
+    return placed.sort_values(["series_type", "series_key", "forecast_date"], kind="stable").reset_index(drop=True)
 
 
 def forecast_demand(
@@ -624,61 +724,38 @@ def forecast_demand(
     backtest_origin_count: int = 4,
     workers: int = 2,
 ) -> ForecastResults:
-    """Forecasts, demand classes and backtest metrics for every series.
-
-    series_frame: one row per series and regular trading weekday of history (series_type,
-    series_key, sales_date, is_trading_day, demand). calendar: one row per forecast date
-    (calendar_date, is_regular_trading_weekday, is_trading_day = expected to trade), covering
-    the horizon. The season length is the number of distinct weekdays in the series' dates
-    (the regular trading weekdays). Each series is forecast for every regular weekday in
-    the horizon; dates that are not expected to trade get 0 (and 0-width intervals). The
-    backtest uses the same number of steps as the horizon, origins one week apart."""
-    calendar = calendar.sort_values("calendar_date", kind="stable")
-    series = split_series(series_frame)
-    weekdays = pd.to_datetime(series_frame["sales_date"]).dt.day_of_week.unique()
-    season_length = int(weekdays.size)
-    regular = calendar["is_regular_trading_weekday"].to_numpy(dtype=bool)
-    horizon = int(regular.sum())
-    design = BacktestDesign(horizon=horizon, origins=backtest_origin_count, step=season_length,
-                            min_train=4 * season_length)
-    results = forecast_many(series, horizon, season_length, design, workers=workers)
-
-    forecasts = place_on_calendar(series, results, calendar)
-    classes = pd.DataFrame([result.class_row for result in results], columns=CLASS_COLUMNS)
-    series_rows = pd.DataFrame([row for result in results for row in result.backtest_rows])
-    if series_rows.empty:
-        backtest = pd.DataFrame(columns=BACKTEST_COLUMNS)
-    else:
-        summaries = summarise_backtest(series_rows[series_rows["series_type"] == "product"])
-        backtest = pd.concat([series_rows, summaries], ignore_index=True)[BACKTEST_COLUMNS]
-    backtest = backtest.sort_values(["metric_level", "series_type", "series_key", "method"], kind="stable")
-    return ForecastResults(
-        forecasts=forecasts.sort_values(["series_type", "series_key", "forecast_date"], kind="stable")
-        .reset_index(drop=True),
-        classes=classes.sort_values(["series_type", "series_key"], kind="stable").reset_index(drop=True),
-        backtest=backtest.reset_index(drop=True),
-    )
+    """Demand classes, backtest metrics and forecasts for every series of series_frame (see
+    set_up_forecasts): fit_demand, then forecast_from_fits with those fits. Each series is
+    forecast for every regular weekday in the calendar; dates that are not expected to trade
+    get 0 (and 0-width intervals)."""
+    setup = set_up_forecasts(series_frame, calendar, backtest_origin_count)
+    classes, backtest = fit_demand(setup, workers)
+    return ForecastResults(forecasts=forecast_from_fits(setup, classes, workers), classes=classes, backtest=backtest)
 
 
-def stack_results(results: ForecastResults) -> pd.DataFrame:
-    """The three result frames stacked into one (a dbt Python model returns one table), told
-    apart by result_type ('forecast', 'demand_class', 'backtest'); columns a result type does
-    not have are null."""
-    return pd.concat(
-        [
-            results.forecasts.assign(result_type="forecast"),
-            results.classes.assign(result_type="demand_class"),
-            results.backtest.assign(result_type="backtest"),
-        ],
-        ignore_index=True,
-    )
-
-
-def forecast_demand_results(
+def fit_demand_results(
     series_frame: pd.DataFrame,
     calendar: pd.DataFrame,
     backtest_origin_count: int = 4,
     workers: int = 2,
 ) -> pd.DataFrame:
-    """forecast_demand, stacked into the one table a dbt Python model returns."""
-    return stack_results(forecast_demand(series_frame, calendar, backtest_origin_count, workers))
+    """fit_demand's two frames stacked into the one table a dbt Python model returns, told
+    apart by result_type ('demand_class', 'backtest'); columns a result type does not have
+    are null."""
+    classes, backtest = fit_demand(set_up_forecasts(series_frame, calendar, backtest_origin_count), workers)
+    return pd.concat(
+        [classes.assign(result_type="demand_class"), backtest.assign(result_type="backtest")],
+        ignore_index=True,
+    )
+
+
+def forecast_demand_from_fits(
+    series_frame: pd.DataFrame,
+    calendar: pd.DataFrame,
+    fits: pd.DataFrame,
+    backtest_origin_count: int = 4,
+    workers: int = 2,
+) -> pd.DataFrame:
+    """forecast_from_fits on a long series frame and forecast calendar (see set_up_forecasts);
+    backtest_origin_count is used for the series fitted here."""
+    return forecast_from_fits(set_up_forecasts(series_frame, calendar, backtest_origin_count), fits, workers)

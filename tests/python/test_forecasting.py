@@ -3,6 +3,8 @@ series with known structure for method choice and interval coverage."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,15 +19,19 @@ from python_ml.forecasting import (
     classify_demand,
     flat_forecasts_at,
     forecast_demand,
+    forecast_from_fits,
+    forecast_with_fit,
     forecast_ets,
     forecast_sba,
     forecast_seasonal_naive,
-    forecast_series,
+    fit_series,
     forecast_tsb,
     impute_closures,
     PointForecast,
+    FORECASTERS,
     prediction_intervals,
     seasonal_scales,
+    set_up_forecasts,
 )
 
 SEASON = 6
@@ -114,19 +120,19 @@ def test_seasonal_scales_use_only_training_data_before_each_origin():
 
 def test_a_seasonal_series_is_forecast_better_than_seasonal_naive():
     demand = seasonal_series(np.random.default_rng(1), weeks=30, noise=2.0)
-    result = forecast_series(Series("product", "s", demand, np.ones(demand.size, bool)), 24, SEASON, DESIGN)
+    result = fit_series(Series("product", "s", demand, np.ones(demand.size, bool)), 24, SEASON, DESIGN)
     scores = {row["method"]: row for row in result.backtest_rows}
     assert result.class_row["demand_class"] == "smooth"
     assert scores["ets"]["mase"] < 0.8 * scores["seasonal_naive"]["mase"]
-    assert result.method == "ets"
+    assert result.class_row["selected_method"] == "ets"
 
 
 def test_an_intermittent_series_gets_an_intermittent_method():
     rng = np.random.default_rng(2)
     demand = np.where(rng.random(240) < 0.2, 5.0 + rng.integers(0, 2, 240), 0.0)
-    result = forecast_series(Series("product", "i", demand, np.ones(demand.size, bool)), 24, SEASON, DESIGN)
+    result = fit_series(Series("product", "i", demand, np.ones(demand.size, bool)), 24, SEASON, DESIGN)
     assert result.class_row["demand_class"] == "intermittent"
-    assert result.method in ("sba", "tsb")
+    assert result.class_row["selected_method"] in ("sba", "tsb")
 
 
 def test_intervals_cover_at_about_their_nominal_rate():
@@ -134,7 +140,7 @@ def test_intervals_cover_at_about_their_nominal_rate():
     rows = [
         row
         for index in range(12)
-        for row in forecast_series(
+        for row in fit_series(
             Series("product", str(index), seasonal_series(rng, 30, 3.0), np.ones(180, bool)), 24, SEASON, DESIGN
         ).backtest_rows
         if row["method"] == "ets"
@@ -227,3 +233,75 @@ def test_one_pass_forecasts_equal_fits_on_the_data_before_each_origin(method):
         refit = forecaster(demand[:origin], 24, SEASON)
         assert point.mean == pytest.approx(refit.mean)
         assert point.sd == pytest.approx(refit.sd)
+
+
+def on_trading_days(steps: np.ndarray, calendar: pd.DataFrame) -> np.ndarray:
+    """A series' forecast steps (one per regular trading weekday) on the dates that trade."""
+    regular = calendar[calendar["is_regular_trading_weekday"]]
+    return steps[regular["is_trading_day"].to_numpy()]
+
+
+def test_stored_fits_forecast_exactly_what_the_fresh_estimates_forecast():
+    series, calendar = small_inputs()
+    setup = set_up_forecasts(series, calendar, 4)
+    results = forecast_demand(series, calendar, workers=1)
+    assert "ets" in set(results.classes["selected_method"])
+    # The class rows as the warehouse stores them, then read back.
+    stored = pd.read_json(io.StringIO(results.classes.to_json(orient="records")), orient="records")
+    for item, (_, row) in zip(setup.series, results.classes.iterrows()):
+        filled = impute_closures(item.demand, item.is_open, SEASON)
+        fresh = prediction_intervals(FORECASTERS[row["selected_method"]](filled, 12, SEASON, None))
+        placed = results.forecasts[(results.forecasts["series_key"] == item.series_key)
+                                   & results.forecasts["is_trading_day"]]
+        np.testing.assert_array_equal(placed["forecast"].to_numpy(), on_trading_days(fresh["forecast"], calendar))
+    np.testing.assert_array_equal(
+        forecast_from_fits(setup, stored, workers=1)["upper_95"].to_numpy(), results.forecasts["upper_95"].to_numpy()
+    )
+
+
+def grown_inputs(weeks_added: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """small_inputs with the last `weeks_added` weeks of history held back (a fit made before
+    they arrived) and the calendar moved back with them."""
+    series, calendar = small_inputs()
+    cut = pd.Timedelta(weeks=weeks_added)
+    last = series["sales_date"].max() - cut
+    return series[series["sales_date"] <= last], calendar.assign(calendar_date=calendar["calendar_date"] - cut)
+
+
+def test_a_series_that_grew_is_run_through_its_stored_fit_and_a_new_one_is_fitted():
+    older_series, older_calendar = grown_inputs(weeks_added=2)
+    old_fits = forecast_demand(older_series[older_series["series_key"] != "B"], older_calendar, workers=1).classes
+    series, calendar = small_inputs()
+    forecasts = forecast_from_fits(set_up_forecasts(series, calendar, 4), old_fits, workers=1)
+
+    setup = set_up_forecasts(series, calendar, 4)
+    shop = next(item for item in setup.series if item.series_key == "shop")
+    shop_fit = old_fits.set_index("series_key").loc["shop"]
+    assert shop_fit["selected_method"] == "ets"
+    expected = forecast_with_fit(shop, "ets", shop_fit["selected_weights"], 12, SEASON)
+    shop_rows = forecasts[(forecasts["series_key"] == "shop") & forecasts["is_trading_day"]]
+    np.testing.assert_array_equal(shop_rows["forecast"].to_numpy(), on_trading_days(expected["forecast"], calendar))
+    # The stored weights are not re-estimated: a fresh fit on all the days forecasts otherwise.
+    refitted = forecast_demand(series, calendar, workers=1).forecasts
+    assert not np.array_equal(refitted.loc[refitted["series_key"] == "shop", "forecast"], shop_rows["forecast"])
+    # B had no fit: it gets the method a fit on its whole history chooses.
+    fitted_b = fit_series(next(item for item in setup.series if item.series_key == "B"), 12, SEASON, setup.design)
+    assert set(forecasts.loc[forecasts["series_key"] == "B", "method"]) == {fitted_b.class_row["selected_method"]}
+
+
+def test_a_fit_that_saw_later_days_is_not_used_for_an_earlier_forecast():
+    series, calendar = small_inputs()
+    later_fits = forecast_demand(series, calendar, workers=1).classes
+    later_fits["selected_method"] = "seasonal_naive"
+    later_fits["selected_weights"] = "[]"
+    older_series, older_calendar = grown_inputs(weeks_added=2)
+    replayed = forecast_from_fits(set_up_forecasts(older_series, older_calendar, 4), later_fits, workers=1)
+    fresh = forecast_demand(older_series, older_calendar, workers=1).forecasts
+    pd.testing.assert_frame_equal(replayed, fresh)
+
+
+def test_a_series_too_short_to_backtest_gets_the_baseline():
+    demand = seasonal_series(np.random.default_rng(7), weeks=2, noise=1.0)
+    fit = fit_series(Series("shop", "shop", demand, np.ones(demand.size, bool)), 24, SEASON, DESIGN)
+    assert fit.backtest_rows == []
+    assert (fit.class_row["selected_method"], fit.class_row["backtest_origins"]) == ("seasonal_naive", 0)

@@ -1,8 +1,9 @@
 """Daily incremental loads with the nightly selector: adding files day by day gives the same
 warehouse as one full refresh over all of them, a file already loaded is not loaded again, a
 nightly build reads only the new day's file, the merged aggregates recompute only the keys that
-gained lines, a replay of an earlier as_of_date and the way back match full builds, and each
-nightly build records the day's segment versions."""
+gained lines, a replay of an earlier as_of_date and the way back match full builds, each
+nightly build records the day's segment versions, and the demand forecasts are refreshed from
+the fits the first build stored."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from conftest import ONLINE_RETAIL_DIR, run_dbt
+from python_ml.forecasting import forecast_demand_from_fits
 
 DAILY_FILES = sorted((ONLINE_RETAIL_DIR / "by-day").glob("*.csv"))
 FIRST_DAYS = 8
@@ -53,13 +56,25 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def build(workdir: Path, input_dir: Path, *extra: str, as_of_date: str | None = None):
+def dbt_vars_for(input_dir: Path, as_of_date: str | None) -> dict[str, str]:
     dbt_vars = {"raw_order_lines": str(input_dir / "*.csv")}
     if as_of_date:
         dbt_vars["as_of_date"] = as_of_date
-    run = run_dbt(["build", *NIGHTLY_SELECTION, *extra], workdir, dbt_vars)
+    return dbt_vars
+
+
+def build(workdir: Path, input_dir: Path, *extra: str, as_of_date: str | None = None):
+    run = run_dbt(["build", *NIGHTLY_SELECTION, *extra], workdir, dbt_vars_for(input_dir, as_of_date))
     assert run.returncode == 0, run.output[-6000:]
     return run
+
+
+def fit_forecasts(workdir: Path, input_dir: Path, as_of_date: str | None = None) -> None:
+    """What a first full build leaves for the nightly builds to forecast from: the demand fits
+    (a full build of these few days would stop at the models that need months of history)."""
+    selection = ["--select", "+demand_forecast_results", "--indirect-selection", "buildable"]
+    run = run_dbt(["build", *selection], workdir, dbt_vars_for(input_dir, as_of_date))
+    assert run.returncode == 0, run.output[-6000:]
 
 
 def table_rows(warehouse: Path, table: str) -> list[tuple]:
@@ -81,7 +96,9 @@ def day_by_day_and_full(tmp_path_factory: pytest.TempPathFactory):
     incremental_dir = tmp_path_factory.mktemp("incremental")
     for daily_file in DAILY_FILES[:FIRST_DAYS]:
         shutil.copy(daily_file, input_dir)
-    build(incremental_dir, input_dir)
+    fit_forecasts(incremental_dir, input_dir)
+    first = build(incremental_dir, input_dir)
+    first_fits = table_rows(first.warehouse, "marts.demand_forecast_results")
     pending_lines = []
     for daily_file in DAILY_FILES[FIRST_DAYS : FIRST_DAYS + LATER_DAYS]:
         shutil.copy(daily_file, input_dir)
@@ -90,18 +107,19 @@ def day_by_day_and_full(tmp_path_factory: pytest.TempPathFactory):
     rerun = build(incremental_dir, input_dir)
 
     full_dir = tmp_path_factory.mktemp("full")
+    fit_forecasts(full_dir, input_dir)
     full = build(full_dir, input_dir, "--full-refresh")
-    return rerun.warehouse, full.warehouse, pending_lines, input_dir
+    return rerun.warehouse, full.warehouse, pending_lines, input_dir, first_fits
 
 
 @pytest.mark.parametrize("table", COMPARED_TABLES)
 def test_day_by_day_equals_full_refresh(day_by_day_and_full, table):
-    incremental, full, _, _ = day_by_day_and_full
+    incremental, full, *_ = day_by_day_and_full
     assert table_rows(incremental, table) == table_rows(full, table)
 
 
 def test_nightly_build_reads_only_the_new_file(day_by_day_and_full):
-    _, _, pending_lines, input_dir = day_by_day_and_full
+    _, _, pending_lines, input_dir, _ = day_by_day_and_full
     new_file_lines = [
         sum(1 for _ in daily_file.open(encoding="utf-8")) - 1
         for daily_file in DAILY_FILES[FIRST_DAYS : FIRST_DAYS + LATER_DAYS]
@@ -112,14 +130,34 @@ def test_nightly_build_reads_only_the_new_file(day_by_day_and_full):
 def test_nightly_builds_record_segment_moves(day_by_day_and_full):
     """The segment snapshot is part of the nightly build: every build that moved as_of_date
     forward dated versions at its as_of_date (each day brings new customers)."""
-    incremental, full, _, _ = day_by_day_and_full
+    incremental, full, *_ = day_by_day_and_full
     version_dates = "select count(distinct dbt_valid_from) from marts.customer_segments_history"
     assert count(incremental, version_dates) == 1 + LATER_DAYS
     assert count(full, version_dates) == 1
 
 
+def test_nightly_builds_forecast_from_the_fits_of_the_first_build(day_by_day_and_full):
+    """The nightly builds keep the fits and run them over the days since: the forecasts start
+    at the latest as_of_date, as a full build's do, and are the stored fits' forecasts of the
+    series as they are now."""
+    incremental, full, _, _, first_fits = day_by_day_and_full
+    assert table_rows(incremental, "marts.demand_forecast_results") == first_fits
+    first_date = "select min(forecast_date) from marts.shop_sales_forecasts"
+    assert count(incremental, first_date) == count(full, first_date)
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        expected = forecast_demand_from_fits(
+            con.sql("select * from intermediate.int_demand_series_filled_to_trading_weekdays").df(),
+            con.sql("select * from intermediate.int_calendar_extended_to_forecast_horizon where is_forecast_date").df(),
+            con.sql("select * from marts.demand_forecast_results where result_type = 'demand_class'").df(),
+            workers=1,
+        )
+        stored = con.sql("select * from marts.demand_forecasts_from_stored_fits").df()
+    assert len(stored) > 0
+    pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
+
+
 def test_loading_the_same_files_again_changes_nothing(day_by_day_and_full):
-    incremental, _, _, _ = day_by_day_and_full
+    incremental, *_ = day_by_day_and_full
     total_lines = sum(
         sum(1 for _ in daily_file.open(encoding="utf-8")) - 1
         for daily_file in DAILY_FILES[: FIRST_DAYS + LATER_DAYS]
@@ -131,12 +169,13 @@ def test_loading_the_same_files_again_changes_nothing(day_by_day_and_full):
 def test_replaying_an_earlier_as_of_date_and_coming_back_matches_full_builds(day_by_day_and_full, tmp_path):
     """The merged aggregates hold lines that a replay (var as_of_date) leaves out: such a build
     rebuilds them in full, and the next nightly build catches up with the lines since."""
-    incremental, full, _, input_dir = day_by_day_and_full
+    incremental, full, _, input_dir, _ = day_by_day_and_full
     replay_dir = tmp_path / "replay"
     replay_dir.mkdir()
     shutil.copy(incremental, replay_dir / "warehouse.duckdb")
     as_of_date = DAILY_FILES[FIRST_DAYS].stem
     replayed = build(replay_dir, input_dir, as_of_date=as_of_date).warehouse
+    fit_forecasts(tmp_path / "full_replay", input_dir, as_of_date=as_of_date)
     full_replay = build(tmp_path / "full_replay", input_dir, "--full-refresh", as_of_date=as_of_date).warehouse
     assert count(replayed, "select max(sales_date) from marts.fct_daily_product_sales") < date.fromisoformat(as_of_date)
     for table in COMPARED_TABLES:
@@ -152,7 +191,7 @@ def test_a_nightly_build_recomputes_only_the_keys_whose_line_count_changed(day_b
     count is put off by one. A nightly build with no new file leaves the first as it is (it
     does not recompute keys whose lines are unchanged) and rebuilds the second from its lines
     (a count that no longer adds up is a key that gained lines)."""
-    incremental, full, _, input_dir = day_by_day_and_full
+    incremental, full, _, input_dir, _ = day_by_day_and_full
     workdir = tmp_path / "altered"
     workdir.mkdir()
     shutil.copy(incremental, workdir / "warehouse.duckdb")

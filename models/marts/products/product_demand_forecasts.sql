@@ -6,10 +6,8 @@ with
 
 results as (
 
-    select * from {{ ref('demand_forecast_results') }}
-    where
-        result_type = 'forecast'
-        and series_type = 'product'
+    select * from {{ ref('demand_forecasts_from_stored_fits') }}
+    where series_type = 'product'
 
 ),
 

@@ -1,6 +1,7 @@
 -- Every forecast product, and the shop, has exactly one forecast per calendar day from
--- as_of_date to as_of_date + forecast_horizon_days - 1, and every forecast product has a
--- demand class (and the reverse).
+-- as_of_date to as_of_date + forecast_horizon_days - 1, and every product with a demand class
+-- has forecasts. (Not the reverse: after a nightly build, a product that qualified since the
+-- last full build has forecasts and gets its class at the next full build.)
 
 with
 
@@ -76,15 +77,15 @@ wrong_spans as (
 
 ),
 
-unmatched_classes as (
+classes_without_forecasts as (
 
     select
-        coalesce(classes.stock_code, product_spans.series_key) as series_key,
-        'forecast without class or class without forecast' as problem
+        classes.stock_code as series_key,
+        'class without forecast' as problem
     from classes
-    full outer join product_spans
+    left join product_spans
         on classes.stock_code = product_spans.series_key
-    where classes.stock_code is null or product_spans.series_key is null
+    where product_spans.series_key is null
 
 ),
 
@@ -92,7 +93,7 @@ final as (
 
     select * from wrong_spans
     union all
-    select * from unmatched_classes
+    select * from classes_without_forecasts
 
 )
 
