@@ -22,8 +22,9 @@ WEEKLY_PATTERN = np.array([1.3, 1.1, 1.0, 1.2, 0.9, 0.5])
 
 
 def make_series(count: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`count` product series on the regular trading weekdays (no Saturdays) before a fixed
-    date, plus a 28-day forecast calendar. Erratic series sell most days with a weekly
+    """`count` product series (one row each, as int_demand_series_collected_to_arrays holds
+    them) on the regular trading weekdays (no Saturdays) before a fixed date, plus a 28-day
+    forecast calendar. Erratic series sell most days with a weekly
     pattern; intermittent ones sell a steady size on some days; lumpy ones sell a
     heavy-tailed size on few days."""
     rng = np.random.default_rng(seed)
@@ -38,10 +39,9 @@ def make_series(count: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     demand[lumpy] = (rng.random((lumpy.sum(), DAYS)) < 0.15) * rng.lognormal(2.0, 1.0, (lumpy.sum(), DAYS)).round()
     series = pd.DataFrame({
         "series_type": "product",
-        "series_key": np.repeat([f"P{index:06d}" for index in range(count)], DAYS),
-        "sales_date": np.tile(dates, count),
-        "is_trading_day": True,
-        "demand": demand.ravel(),
+        "series_key": [f"P{index:06d}" for index in range(count)],
+        "demands": list(demand),
+        "trading_days": [np.ones(DAYS, dtype=bool)] * count,
     })
     horizon = pd.date_range(dates[-1] + pd.Timedelta(days=1), periods=28, freq="D")
     calendar = pd.DataFrame({

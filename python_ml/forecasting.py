@@ -63,6 +63,9 @@ SBA_ALPHA = 0.1
 TSB_ALPHA = 0.1
 TSB_BETA = 0.1
 IMPUTATION_WEEKS = 4
+# Starting the worker pool (a fork server that imports the python_ml modules) took ~4 s in a
+# nightly build, where two new series to fit take ~0.05 s.
+POOL_MIN_SERIES = 200
 Z_80 = 1.2815515655446004
 Z_95 = 1.959963984540054
 
@@ -256,8 +259,8 @@ def forecast_ets(
     estimates it: heuristic initial states, smoothing weights by least squares (L-BFGS-B without
     the brute-force grid: ~5 ms instead of ~30 ms a fit, same optimum in practice). With weights
     (α, γ, initial level, initial seasons — what an estimate returns) nothing is estimated.
-    Either way _run_ets runs the model over the history and forecasts. Intervals use the ETS(A,N,A) h-step variance with σ² the in-sample mean
-    squared one-step error."""
+    Either way _run_ets runs the model over the history and forecasts. Intervals use the
+    ETS(A,N,A) h-step variance with σ² the in-sample mean squared one-step error."""
     if weights is not None:
         return _run_ets(history, horizon, season_length, weights)
     model = ExponentialSmoothing(
@@ -516,7 +519,9 @@ def fit_series(series: Series, horizon: int, season_length: int, design: Backtes
     return SeriesFit(class_row=class_row, backtest_rows=backtest_rows)
 
 
-def forecast_with_fit(series: Series, method: str, weights: str, horizon: int, season_length: int) -> dict[str, np.ndarray]:
+def forecast_with_fit(
+    series: Series, method: str, weights: str, horizon: int, season_length: int
+) -> dict[str, np.ndarray]:
     """`horizon` steps after the last observation by a stored fit (a class row's
     selected_method and selected_weights): nothing is estimated, so a series that grew since
     its fit is run through the fitted model up to its new last day. Returns
@@ -546,8 +551,9 @@ def fit_many(
 
     Series are dealt round-robin into 4 chunks per worker so that the expensive ETS series
     spread evenly. Workers start from python_ml.processes' fork server (not forked from dbt,
-    whose DuckDB buffers they would keep alive)."""
-    if workers <= 1 or len(series) < 2:
+    whose DuckDB buffers they would keep alive). Fewer than POOL_MIN_SERIES series are fitted
+    in this process: starting the pool costs more than fitting them."""
+    if workers <= 1 or len(series) < POOL_MIN_SERIES:
         return _fit_chunk(series, horizon, season_length, design)
     chunk_count = min(len(series), 4 * workers)
     chunks = [series[start::chunk_count] for start in range(chunk_count)]
@@ -561,18 +567,16 @@ def fit_many(
 
 
 def split_series(frame: pd.DataFrame) -> list[Series]:
-    """Series from a long frame (series_type, series_key, sales_date, is_trading_day, demand),
-    one per (series_type, series_key), sorted by those keys, values in date order."""
-    # Grouping, then sorting each series' few hundred dates, is ~3x faster than sorting the
-    # whole frame by its string keys (1.9 s for 2.5M rows at 10M order lines).
-    dates = frame["sales_date"].to_numpy()
-    demand = frame["demand"].to_numpy(dtype=float)
-    is_open = frame["is_trading_day"].to_numpy(dtype=bool)
-    series = []
-    for (series_type, series_key), rows in frame.groupby(["series_type", "series_key"], sort=True).indices.items():
-        rows = rows[np.argsort(dates[rows], kind="stable")]
-        series.append(Series(str(series_type), str(series_key), demand[rows], is_open[rows]))
-    return series
+    """Series from a frame with one row per series (series_type, series_key, demands and
+    trading_days: arrays of the regular trading weekdays in date order), sorted by
+    (series_type, series_key)."""
+    frame = frame.sort_values(["series_type", "series_key"], kind="stable")
+    return [
+        Series(str(series_type), str(series_key), np.asarray(demands, dtype=float), np.asarray(trading_days, dtype=bool))
+        for series_type, series_key, demands, trading_days in frame.loc[
+            :, ["series_type", "series_key", "demands", "trading_days"]
+        ].itertuples(index=False)
+    ]
 
 
 def summarise_backtest(series_rows: pd.DataFrame) -> pd.DataFrame:
@@ -644,9 +648,8 @@ def place_on_calendar(
 
 @dataclass(frozen=True)
 class ForecastSetup:
-    """The series of a long frame, the forecast calendar sorted by date, the season length
-    (the number of distinct weekdays in the series' dates: the regular trading weekdays) and
-    the backtest design (as many steps as the horizon's regular weekdays, origins one week
+    """The series, the forecast calendar sorted by date, the season length (the number of
+    regular trading weekdays in a week) and the backtest design (as many steps as the horizon's regular weekdays, origins one week
     apart)."""
 
     series: list[Series]
@@ -656,14 +659,19 @@ class ForecastSetup:
 
 
 def set_up_forecasts(series_frame: pd.DataFrame, calendar: pd.DataFrame, backtest_origin_count: int) -> ForecastSetup:
-    """series_frame: one row per series and regular trading weekday of history (series_type,
-    series_key, sales_date, is_trading_day, demand). calendar: one row per forecast date
+    """series_frame: one row per series (see split_series). calendar: one row per forecast date
     (calendar_date, is_regular_trading_weekday, is_trading_day = expected to trade), covering
-    the horizon."""
+    the horizon; its regular trading weekdays are the days the series hold, so their number
+    of distinct weekdays is the season length."""
+    if len(calendar) < 7:
+        raise ValueError(
+            f"demand forecasts: the forecast calendar has {len(calendar)} days; the season is read "
+            "from its weekdays, so forecast_horizon_days must be at least 7."
+        )
     calendar = calendar.sort_values("calendar_date", kind="stable")
-    weekdays = pd.to_datetime(series_frame["sales_date"]).dt.day_of_week.unique()
-    season_length = int(weekdays.size)
-    horizon = int(calendar["is_regular_trading_weekday"].to_numpy(dtype=bool).sum())
+    regular = calendar["is_regular_trading_weekday"].to_numpy(dtype=bool)
+    season_length = int(pd.to_datetime(calendar.loc[regular, "calendar_date"]).dt.day_of_week.nunique())
+    horizon = int(regular.sum())
     design = BacktestDesign(horizon=horizon, origins=backtest_origin_count, step=season_length,
                             min_train=4 * season_length)
     return ForecastSetup(split_series(series_frame), calendar, season_length, design)
@@ -694,11 +702,16 @@ def forecast_from_fits(setup: ForecastSetup, fits: pd.DataFrame, workers: int = 
     history_days). A series is fitted here (fit_series) when it has no fit, or when its fit saw
     more days than the series now has (a replay of an earlier as_of_date must not use weights
     estimated on later data)."""
+    fit_columns = ["series_type", "series_key", "selected_method", "selected_weights", "history_days"]
+    missing = [column for column in fit_columns if column not in fits.columns]
+    if missing:
+        raise ValueError(
+            f"demand fits: columns {missing} are missing from demand_forecast_results; its fits come "
+            "from an older version of the project: run a full `dbt build` once to store them again."
+        )
     stored = {
         (series_type, series_key): (method, weights, int(history_days))
-        for series_type, series_key, method, weights, history_days in fits.loc[
-            :, ["series_type", "series_key", "selected_method", "selected_weights", "history_days"]
-        ].itertuples(index=False)
+        for series_type, series_key, method, weights, history_days in fits.loc[:, fit_columns].itertuples(index=False)
     }
     unfitted = [
         item for item in setup.series
@@ -756,6 +769,6 @@ def forecast_demand_from_fits(
     backtest_origin_count: int = 4,
     workers: int = 2,
 ) -> pd.DataFrame:
-    """forecast_from_fits on a long series frame and forecast calendar (see set_up_forecasts);
+    """forecast_from_fits on a series frame and forecast calendar (see set_up_forecasts);
     backtest_origin_count is used for the series fitted here."""
     return forecast_from_fits(set_up_forecasts(series_frame, calendar, backtest_origin_count), fits, workers)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from threadpoolctl import threadpool_limits
 
+from python_ml import forecasting
 from python_ml.forecasting import (
     BacktestDesign,
     Series,
@@ -152,6 +153,17 @@ def test_intervals_cover_at_about_their_nominal_rate():
     assert 0.90 <= coverage_95 <= 0.99
 
 
+def collect_to_arrays(days: pd.DataFrame) -> pd.DataFrame:
+    """One row per series from one row per series and day, as int_demand_series_collected_to_arrays
+    collects them: demands and trading_days in date order."""
+    days = days.sort_values("sales_date", kind="stable")
+    grouped = days.groupby(["series_type", "series_key"], sort=False)
+    return pd.DataFrame({
+        "demands": grouped["demand"].agg(lambda values: values.to_numpy(dtype=float)),
+        "trading_days": grouped["is_trading_day"].agg(lambda values: values.to_numpy(dtype=bool)),
+    }).reset_index()
+
+
 def small_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two products and the shop on 16 weeks of Mon-Fri + Sun, one closure, and a 14-day
     calendar from a Monday with Saturdays and one shutdown day not trading."""
@@ -180,8 +192,14 @@ def small_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.concat(frames, ignore_index=True), calendar
 
 
+def small_series() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """small_inputs with the series collected to arrays, as the forecasting reads them."""
+    days, calendar = small_inputs()
+    return collect_to_arrays(days), calendar
+
+
 def test_forecast_demand_gives_every_series_every_date_and_zero_when_closed():
-    series, calendar = small_inputs()
+    series, calendar = small_series()
     results = forecast_demand(series, calendar, workers=1)
     forecasts = results.forecasts
     assert forecasts.groupby(["series_type", "series_key"]).size().tolist() == [14, 14, 14]
@@ -196,8 +214,9 @@ def test_forecast_demand_gives_every_series_every_date_and_zero_when_closed():
     assert set(summaries["method"]) >= {"seasonal_naive", "selected"}
 
 
-def test_forecast_demand_is_the_same_on_two_workers():
-    series, calendar = small_inputs()
+def test_forecast_demand_is_the_same_on_two_workers(monkeypatch):
+    monkeypatch.setattr(forecasting, "POOL_MIN_SERIES", 2)  # so that three series use the pool
+    series, calendar = small_series()
     one = forecast_demand(series, calendar, workers=1)
     two = forecast_demand(series, calendar, workers=2)
     pd.testing.assert_frame_equal(one.forecasts, two.forecasts)
@@ -242,7 +261,7 @@ def on_trading_days(steps: np.ndarray, calendar: pd.DataFrame) -> np.ndarray:
 
 
 def test_stored_fits_forecast_exactly_what_the_fresh_estimates_forecast():
-    series, calendar = small_inputs()
+    series, calendar = small_series()
     setup = set_up_forecasts(series, calendar, 4)
     results = forecast_demand(series, calendar, workers=1)
     assert "ets" in set(results.classes["selected_method"])
@@ -260,18 +279,18 @@ def test_stored_fits_forecast_exactly_what_the_fresh_estimates_forecast():
 
 
 def grown_inputs(weeks_added: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """small_inputs with the last `weeks_added` weeks of history held back (a fit made before
+    """small_series with the last `weeks_added` weeks of history held back (a fit made before
     they arrived) and the calendar moved back with them."""
-    series, calendar = small_inputs()
+    days, calendar = small_inputs()
     cut = pd.Timedelta(weeks=weeks_added)
-    last = series["sales_date"].max() - cut
-    return series[series["sales_date"] <= last], calendar.assign(calendar_date=calendar["calendar_date"] - cut)
+    earlier_days = days[days["sales_date"] <= days["sales_date"].max() - cut]
+    return collect_to_arrays(earlier_days), calendar.assign(calendar_date=calendar["calendar_date"] - cut)
 
 
 def test_a_series_that_grew_is_run_through_its_stored_fit_and_a_new_one_is_fitted():
     older_series, older_calendar = grown_inputs(weeks_added=2)
     old_fits = forecast_demand(older_series[older_series["series_key"] != "B"], older_calendar, workers=1).classes
-    series, calendar = small_inputs()
+    series, calendar = small_series()
     forecasts = forecast_from_fits(set_up_forecasts(series, calendar, 4), old_fits, workers=1)
 
     setup = set_up_forecasts(series, calendar, 4)
@@ -290,7 +309,7 @@ def test_a_series_that_grew_is_run_through_its_stored_fit_and_a_new_one_is_fitte
 
 
 def test_a_fit_that_saw_later_days_is_not_used_for_an_earlier_forecast():
-    series, calendar = small_inputs()
+    series, calendar = small_series()
     later_fits = forecast_demand(series, calendar, workers=1).classes
     later_fits["selected_method"] = "seasonal_naive"
     later_fits["selected_weights"] = "[]"
@@ -305,3 +324,16 @@ def test_a_series_too_short_to_backtest_gets_the_baseline():
     fit = fit_series(Series("shop", "shop", demand, np.ones(demand.size, bool)), 24, SEASON, DESIGN)
     assert fit.backtest_rows == []
     assert (fit.class_row["selected_method"], fit.class_row["backtest_origins"]) == ("seasonal_naive", 0)
+
+
+def test_fits_stored_by_an_older_version_ask_for_a_full_build():
+    series, calendar = small_series()
+    old_fits = forecast_demand(series, calendar, workers=1).classes.drop(columns="selected_weights")
+    with pytest.raises(ValueError, match=r"selected_weights.*full `dbt build`"):
+        forecast_from_fits(set_up_forecasts(series, calendar, 4), old_fits, workers=1)
+
+
+def test_a_forecast_calendar_shorter_than_a_week_is_refused():
+    series, calendar = small_series()
+    with pytest.raises(ValueError, match="forecast_horizon_days must be at least 7"):
+        set_up_forecasts(series, calendar.head(6), 4)

@@ -146,7 +146,7 @@ def test_nightly_builds_forecast_from_the_fits_of_the_first_build(day_by_day_and
     assert count(incremental, first_date) == count(full, first_date)
     with duckdb.connect(str(incremental), read_only=True) as con:
         expected = forecast_demand_from_fits(
-            con.sql("select * from intermediate.int_demand_series_filled_to_trading_weekdays").df(),
+            con.sql("select * from intermediate.int_demand_series_collected_to_arrays").df(),
             con.sql("select * from intermediate.int_calendar_extended_to_forecast_horizon where is_forecast_date").df(),
             con.sql("select * from marts.demand_forecast_results where result_type = 'demand_class'").df(),
             workers=1,

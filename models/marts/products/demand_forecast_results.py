@@ -10,6 +10,6 @@ from python_ml.forecasting import fit_demand_results
 def model(dbt, session):
     dbt.config(materialized="table")
     backtest_origins = dbt.config.get("backtest_origins")
-    series = dbt.ref("int_demand_series_filled_to_trading_weekdays").df()
+    series = dbt.ref("int_demand_series_collected_to_arrays").df()
     calendar = dbt.ref("int_calendar_extended_to_forecast_horizon").filter("is_forecast_date").df()
     return fit_demand_results(series, calendar, backtest_origin_count=int(backtest_origins), workers=2)
