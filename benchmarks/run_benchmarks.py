@@ -234,6 +234,11 @@ def synthetic_data(lines: int, seed: int, data_dir: Path) -> Path:
     return folder
 
 
+def nightly_repeats(repeat: int) -> int:
+    """How many one-day nightly builds are measured when everything else runs `repeat` times."""
+    return max(repeat, NIGHTLY_MIN_REPEAT)
+
+
 def measure_incremental(files: list[Path], workdir: Path, repeat: int) -> list[float]:
     """Seconds of the nightly `dbt build --selector nightly` after one new daily file arrives,
     on a warehouse built in full from the days before it (restored from a copy before each
@@ -319,8 +324,9 @@ def benchmark(name: str, folder: Path, workdir: Path, repeat: int, baselines: bo
         try:
             # A nightly build costs a tenth of a full one, so it is always repeated: a single
             # run is at the mercy of the shared machine (34.7 s once at 10M, 24-26 s by hand).
-            nightly_repeat = max(repeat, NIGHTLY_MIN_REPEAT)
-            result.incremental_seconds = median(measure_incremental(files, workdir / "incremental", nightly_repeat))
+            result.incremental_seconds = median(
+                measure_incremental(files, workdir / "incremental", nightly_repeats(repeat))
+            )
         except RuntimeError as error:
             result.failures.append(str(error))
     return result
@@ -427,7 +433,7 @@ def report(results: list[DatasetResult], repeat: int, started: datetime, load_be
         f"## {started:%Y-%m-%d %H:%M} UTC — commit {git_commit()}",
         "",
         f"Machine: {machine_description()}. Load average (1/5/15 min) before: {load_before}; after: {load_after}.",
-        f"Software: {versions()}. Medians of {repeat} run(s), of {max(repeat, NIGHTLY_MIN_REPEAT)} for the "
+        f"Software: {versions()}. Medians of {repeat} run(s), of {nightly_repeats(repeat)} for the "
         "nightly builds; wall times in seconds.",
         "",
         *rows,

@@ -572,7 +572,9 @@ def split_series(frame: pd.DataFrame) -> list[Series]:
     (series_type, series_key)."""
     frame = frame.sort_values(["series_type", "series_key"], kind="stable")
     return [
-        Series(str(series_type), str(series_key), np.asarray(demands, dtype=float), np.asarray(trading_days, dtype=bool))
+        Series(
+            str(series_type), str(series_key), np.asarray(demands, dtype=float), np.asarray(trading_days, dtype=bool)
+        )
         for series_type, series_key, demands, trading_days in frame.loc[
             :, ["series_type", "series_key", "demands", "trading_days"]
         ].itertuples(index=False)
@@ -649,8 +651,8 @@ def place_on_calendar(
 @dataclass(frozen=True)
 class ForecastSetup:
     """The series, the forecast calendar sorted by date, the season length (the number of
-    regular trading weekdays in a week) and the backtest design (as many steps as the horizon's regular weekdays, origins one week
-    apart)."""
+    regular trading weekdays in a week) and the backtest design (as many steps as the
+    horizon's regular weekdays, origins one week apart)."""
 
     series: list[Series]
     calendar: pd.DataFrame
@@ -713,21 +715,24 @@ def forecast_from_fits(setup: ForecastSetup, fits: pd.DataFrame, workers: int = 
         (series_type, series_key): (method, weights, int(history_days))
         for series_type, series_key, method, weights, history_days in fits.loc[:, fit_columns].itertuples(index=False)
     }
-    unfitted = [
-        item for item in setup.series
-        if stored.get((item.series_type, item.series_key), (None, None, np.inf))[2] > item.demand.size
-    ]
+
+    def needs_fit(item: Series) -> bool:
+        fit = stored.get((item.series_type, item.series_key))
+        return fit is None or fit[2] > item.demand.size
+
+    unfitted = [item for item in setup.series if needs_fit(item)]
     for fit in fit_many(unfitted, setup.design.horizon, setup.season_length, setup.design, workers=workers):
         row = fit.class_row
-        stored[(row["series_type"], row["series_key"])] = (row["selected_method"], row["selected_weights"], 0)
-    methods = [stored[(item.series_type, item.series_key)][0] for item in setup.series]
+        stored[(row["series_type"], row["series_key"])] = (
+            row["selected_method"], row["selected_weights"], row["history_days"]
+        )
+    chosen = [stored[(item.series_type, item.series_key)] for item in setup.series]
     with threadpool_limits(limits=1):
         forecasts = [
-            forecast_with_fit(item, method, stored[(item.series_type, item.series_key)][1],
-                              setup.design.horizon, setup.season_length)
-            for item, method in zip(setup.series, methods)
+            forecast_with_fit(item, method, weights, setup.design.horizon, setup.season_length)
+            for item, (method, weights, _) in zip(setup.series, chosen)
         ]
-    placed = place_on_calendar(setup.series, forecasts, methods, setup.calendar)
+    placed = place_on_calendar(setup.series, forecasts, [method for method, _, _ in chosen], setup.calendar)
     return placed.sort_values(["series_type", "series_key", "forecast_date"], kind="stable").reset_index(drop=True)
 
 
