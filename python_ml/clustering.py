@@ -15,6 +15,7 @@ re-fitting each candidate on seeded subsamples of the fit sample.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -78,22 +79,36 @@ def sort_customers(customers: pd.DataFrame) -> pd.DataFrame:
     return customers.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
 
-def prepare_features(customers: pd.DataFrame) -> np.ndarray:
-    """Customer rows (FEATURE_COLUMNS, any order) -> float64 matrix n x 6 in the same row order:
-    log1p of recency, frequency, monetary and AOV (negatives as 0), tenure and return rate as
-    they are, each column standardised to mean 0 / sd 1 (sd 0 -> left centred) and capped at
-    +-Z_CAP."""
+def feature_matrix(customers: pd.DataFrame) -> np.ndarray:
+    """Customer rows (FEATURE_COLUMNS, any order) -> float64 matrix n x 6 in the same row order,
+    before standardising: log1p of recency, frequency, monetary and AOV (negatives as 0),
+    tenure and return rate as they are."""
     columns = []
     for name in FEATURE_COLUMNS:
         values = customers[name].to_numpy(dtype="float64", na_value=0.0)
         if name in LOG_FEATURES:
             values = np.log1p(np.clip(values, 0.0, None))
         columns.append(values)
-    matrix = np.column_stack(columns)
-    centred = matrix - matrix.mean(axis=0)
+    return np.column_stack(columns)
+
+
+def feature_scaling(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, sd) of each column of a feature_matrix; an sd of 0 becomes 1 (column left centred)."""
     spread = matrix.std(axis=0)
     spread[spread == 0] = 1.0
-    return np.clip(centred / spread, -Z_CAP, Z_CAP)
+    return matrix.mean(axis=0), spread
+
+
+def standardise(matrix: np.ndarray, means: np.ndarray, spreads: np.ndarray) -> np.ndarray:
+    """A feature_matrix centred and scaled by the given column means and sds, capped at +-Z_CAP."""
+    return np.clip((matrix - means) / spreads, -Z_CAP, Z_CAP)
+
+
+def prepare_features(customers: pd.DataFrame) -> np.ndarray:
+    """Customer rows (FEATURE_COLUMNS, any order) -> the feature_matrix standardised by its own
+    column means and sds (mean 0 / sd 1) and capped at +-Z_CAP, in the same row order."""
+    matrix = feature_matrix(customers)
+    return standardise(matrix, *feature_scaling(matrix))
 
 
 def draw_sample(n_rows: int, size: int, seed: int) -> np.ndarray:
@@ -136,38 +151,70 @@ def _nearest_centroid_predictor(centroids: np.ndarray) -> Predictor:
     return predict
 
 
-def _fit_kmeans(candidate: Candidate, x: np.ndarray, seed: int) -> Predictor:
-    model = KMeans(n_clusters=candidate.n_clusters, n_init=KMEANS_N_INIT, random_state=seed).fit(x)
-    return _nearest_centroid_predictor(model.cluster_centers_)
-
-
-def _ward_predictors(x: np.ndarray, ks: Sequence[int]) -> dict[int, Predictor]:
-    # One Ward tree serves every k; each cut is extended by the centroids of its clusters.
-    tree = ward(x)
-    predictors = {}
-    for k in ks:
-        labels = fcluster(tree, t=k, criterion="maxclust")
-        centroids = np.vstack([x[labels == label].mean(axis=0) for label in np.unique(labels)])
-        predictors[k] = _nearest_centroid_predictor(centroids)
-    return predictors
-
-
-def _fit_dbscan(candidate: Candidate, x: np.ndarray) -> Predictor:
-    model = DBSCAN(eps=candidate.eps, min_samples=candidate.min_samples).fit(x)
-    core_points = x[model.core_sample_indices_]
-    core_labels = model.labels_[model.core_sample_indices_]
-    if len(core_points) == 0:
+def _dbscan_predictor(core_points: np.ndarray, core_labels: np.ndarray, eps: float) -> Predictor:
+    if len(core_labels) == 0:
         return lambda rows: np.full(len(rows), NOISE)
     index = NearestNeighbors(n_neighbors=1).fit(core_points)
 
     def predict(rows: np.ndarray) -> np.ndarray:
         distances, nearest = index.kneighbors(rows)
-        return np.where(distances[:, 0] <= candidate.eps, core_labels[nearest[:, 0]], NOISE)
+        return np.where(distances[:, 0] <= eps, core_labels[nearest[:, 0]], NOISE)
 
     return predict
 
 
-def _fit_gmm(candidate: Candidate, x: np.ndarray, seed: int) -> Predictor:
+def _mixture_predictor(weights: np.ndarray, means: np.ndarray, precisions_cholesky: np.ndarray) -> Predictor:
+    # The fitted parameters set on an unfitted mixture: its predict is the fitted model's.
+    model = GaussianMixture(n_components=len(weights), covariance_type="full")
+    model.weights_, model.means_, model.precisions_cholesky_ = weights, means, precisions_cholesky
+    model.n_features_in_ = means.shape[1]
+    return model.predict
+
+
+def predictor_from_state(method: str, state: dict[str, np.ndarray]) -> Predictor:
+    """The predictor (rows -> fit labels, -1 = noise) of a fitted state, as fit_states returns it
+    or read back from JSON (lists are turned back into arrays)."""
+    arrays = {name: np.asarray(value) for name, value in state.items()}
+    if method in {"kmeans", "ward"}:
+        return _nearest_centroid_predictor(arrays["centroids"].astype("float64"))
+    if method == "dbscan":
+        return _dbscan_predictor(
+            arrays["core_points"].astype("float64"), arrays["core_labels"].astype("int64"), float(arrays["eps"])
+        )
+    if method == "gmm":
+        return _mixture_predictor(
+            arrays["weights"].astype("float64"),
+            arrays["means"].astype("float64"),
+            arrays["precisions_cholesky"].astype("float64"),
+        )
+    raise ValueError(f"unknown clustering method {method!r}")
+
+
+def _kmeans_state(candidate: Candidate, x: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    model = KMeans(n_clusters=candidate.n_clusters, n_init=KMEANS_N_INIT, random_state=seed).fit(x)
+    return {"centroids": model.cluster_centers_}
+
+
+def _ward_states(x: np.ndarray, ks: Sequence[int]) -> dict[int, dict[str, np.ndarray]]:
+    # One Ward tree serves every k; each cut is extended by the centroids of its clusters.
+    tree = ward(x)
+    states = {}
+    for k in ks:
+        labels = fcluster(tree, t=k, criterion="maxclust")
+        states[k] = {"centroids": np.vstack([x[labels == label].mean(axis=0) for label in np.unique(labels)])}
+    return states
+
+
+def _dbscan_state(candidate: Candidate, x: np.ndarray) -> dict[str, np.ndarray]:
+    model = DBSCAN(eps=candidate.eps, min_samples=candidate.min_samples).fit(x)
+    return {
+        "core_points": x[model.core_sample_indices_],
+        "core_labels": model.labels_[model.core_sample_indices_],
+        "eps": np.float64(candidate.eps),
+    }
+
+
+def _gmm_state(candidate: Candidate, x: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     # tol 0.01 (mean log-likelihood per customer) halves the EM iterations of the default and is
     # ample for comparing partitions; reg_covar keeps near-constant features (return rate 0 for
     # most customers) from producing singular covariances.
@@ -179,7 +226,29 @@ def _fit_gmm(candidate: Candidate, x: np.ndarray, seed: int) -> Predictor:
         tol=1e-2,
         random_state=seed,
     ).fit(x)
-    return model.predict
+    return {"weights": model.weights_, "means": model.means_, "precisions_cholesky": model.precisions_cholesky_}
+
+
+def fit_states(
+    candidates: Sequence[Candidate], x_full: np.ndarray, x_sample: np.ndarray, seed: int
+) -> list[dict[str, np.ndarray]]:
+    """One fitted state (the arrays predictor_from_state needs) per candidate, in order: K-means
+    fitted on x_full, the other methods on x_sample."""
+    ward_ks = [c.n_clusters for c in candidates if c.method == "ward"]
+    ward_states = _ward_states(x_sample, ward_ks) if ward_ks else {}
+    states = []
+    for candidate in candidates:
+        if candidate.method == "kmeans":
+            states.append(_kmeans_state(candidate, x_full, seed))
+        elif candidate.method == "ward":
+            states.append(ward_states[candidate.n_clusters])
+        elif candidate.method == "dbscan":
+            states.append(_dbscan_state(candidate, x_sample))
+        elif candidate.method == "gmm":
+            states.append(_gmm_state(candidate, x_sample, seed))
+        else:
+            raise ValueError(f"unknown clustering method {candidate.method!r}")
+    return states
 
 
 def fit_predictors(
@@ -187,21 +256,10 @@ def fit_predictors(
 ) -> list[Predictor]:
     """One predictor (rows -> cluster labels, -1 = noise) per candidate, in order: K-means fitted
     on x_full, the other methods on x_sample."""
-    ward_ks = [c.n_clusters for c in candidates if c.method == "ward"]
-    ward_predictors = _ward_predictors(x_sample, ward_ks) if ward_ks else {}
-    predictors: list[Predictor] = []
-    for candidate in candidates:
-        if candidate.method == "kmeans":
-            predictors.append(_fit_kmeans(candidate, x_full, seed))
-        elif candidate.method == "ward":
-            predictors.append(ward_predictors[candidate.n_clusters])
-        elif candidate.method == "dbscan":
-            predictors.append(_fit_dbscan(candidate, x_sample))
-        elif candidate.method == "gmm":
-            predictors.append(_fit_gmm(candidate, x_sample, seed))
-        else:
-            raise ValueError(f"unknown clustering method {candidate.method!r}")
-    return predictors
+    return [
+        predictor_from_state(candidate.method, state)
+        for candidate, state in zip(candidates, fit_states(candidates, x_full, x_sample, seed), strict=True)
+    ]
 
 
 def build_candidates(x_sample: np.ndarray, ks: Sequence[int] = DEFAULT_KS) -> list[Candidate]:
@@ -504,34 +562,113 @@ def order_cluster_ids(customers: pd.DataFrame, labels: np.ndarray) -> np.ndarray
     return np.array([mapping.get(label, NOISE) for label in labels], dtype="int64")
 
 
-def assign_clusters(
-    customers: pd.DataFrame,
-    chosen: pd.Series | dict,
-    seed: int,
-    fit_sample_size: int = FIT_SAMPLE_SIZE,
-) -> pd.DataFrame:
-    """Re-fits the chosen candidate (a compare_clusterings row: method, n_clusters_requested,
-    eps, min_samples) on the same rows, sample and seed - so the labels equal the ones that were
-    scored - and returns one row per customer, sorted by customer_id: customer_id, cluster_id
-    (1..k by descending median monetary; -1 noise), cluster_label, candidate_id."""
-    customers = sort_customers(customers)
-    x = prepare_features(customers)
-    sample_rows = draw_sample(len(x), fit_sample_size, seed)
-    candidate = Candidate(
+def candidate_from_row(chosen: pd.Series | dict) -> Candidate:
+    """The Candidate of a compare_clusterings row (method, n_clusters_requested, eps, min_samples)."""
+    return Candidate(
         method=str(chosen["method"]),
         n_clusters=None if pd.isna(chosen["n_clusters_requested"]) else int(chosen["n_clusters_requested"]),
         eps=None if pd.isna(chosen["eps"]) else float(chosen["eps"]),
         min_samples=None if pd.isna(chosen["min_samples"]) else int(chosen["min_samples"]),
     )
+
+
+def count_fit_labels(method: str, state: dict[str, np.ndarray]) -> int:
+    """How many labels (0..n-1, noise aside) a fitted state can give."""
+    if method == "gmm":
+        return len(state["weights"])
+    if method == "dbscan":
+        return int(np.max(state["core_labels"], initial=NOISE)) + 1
+    return len(state["centroids"])
+
+
+def number_fit_labels(customers: pd.DataFrame, fit_labels: np.ndarray, n_fit_labels: int) -> dict[int, int]:
+    """Cluster id per fit label 0..n_fit_labels-1 (and -1 -> -1): order_cluster_ids' numbering of
+    the customers' labels; a label no customer had at the fit (a mixture component or centroid
+    nobody is nearest to) gets the next free id, so a later customer it wins still has one."""
+    numbered = order_cluster_ids(customers, fit_labels)
+    mapping = {int(label): int(cluster) for label, cluster in zip(fit_labels, numbered, strict=True)}
+    mapping[NOISE] = NOISE
+    next_id = max(mapping.values()) + 1
+    for label in range(n_fit_labels):
+        if label not in mapping:
+            mapping[label], next_id = next_id, next_id + 1
+    return mapping
+
+
+def fit_cluster_model(
+    customers: pd.DataFrame,
+    chosen: pd.Series | dict,
+    seed: int,
+    fit_sample_size: int = FIT_SAMPLE_SIZE,
+) -> pd.DataFrame:
+    """Re-fits the chosen candidate (a compare_clusterings row) on the same rows, sample and seed
+    as compare_clusterings - so its clusters are the ones that were scored - and returns it as
+    one row: candidate_id, method, n_clusters (ids 1..k in use), fitted_customers and `model`, a
+    JSON object with everything assign_clusters_from_model needs: the feature means and sds of
+    these customers, the fitted state (centroids; mixture weights, means and precision
+    Cholesky factors; DBSCAN core points, their labels and eps), the cluster id of each fit
+    label (1..k by descending median monetary, -1 noise) and each cluster id's label from the
+    profile of its customers. Floats are written in their shortest exact form, so they read
+    back bit for bit."""
+    customers = sort_customers(customers)
+    matrix = feature_matrix(customers)
+    means, spreads = feature_scaling(matrix)
+    x = standardise(matrix, means, spreads)
+    sample_rows = draw_sample(len(x), fit_sample_size, seed)
+    candidate = candidate_from_row(chosen)
     with threadpool_limits(limits=1):
-        (predictor,) = fit_predictors([candidate], x, x[sample_rows], seed)
-        labels = order_cluster_ids(customers, predictor(x))
-    names = label_clusters(customers, labels)
+        (state,) = fit_states([candidate], x, x[sample_rows], seed)
+        fit_labels = predictor_from_state(candidate.method, state)(x)
+    cluster_ids = number_fit_labels(customers, fit_labels, count_fit_labels(candidate.method, state))
+    numbered = np.array([cluster_ids[int(label)] for label in fit_labels], dtype="int64")
+    names = label_clusters(customers, numbered)
+    for label, cluster in cluster_ids.items():
+        names.setdefault(cluster, "no customers when fitted" if label != NOISE else "outliers (no dense cluster)")
+    model = {
+        "feature_columns": list(FEATURE_COLUMNS),
+        "feature_means": means.tolist(),
+        "feature_spreads": spreads.tolist(),
+        "state": {name: np.asarray(value).tolist() for name, value in state.items()},
+        "cluster_ids": {str(label): cluster for label, cluster in sorted(cluster_ids.items())},
+        "cluster_labels": {str(cluster): name for cluster, name in sorted(names.items())},
+    }
+    return pd.DataFrame(
+        {
+            "candidate_id": [candidate.candidate_id],
+            "method": [candidate.method],
+            "n_clusters": [int(len(np.unique(numbered[numbered != NOISE])))],
+            "fitted_customers": [len(customers)],
+            "model": [json.dumps(model)],
+        }
+    )
+
+
+def assign_clusters_from_model(customers: pd.DataFrame, model_row: pd.Series | dict) -> pd.DataFrame:
+    """One row per customer (customer_id + FEATURE_COLUMNS), sorted by customer_id, placed by a
+    stored fit_cluster_model row: standardised with the fit's means and sds (not these
+    customers'), labelled by the fitted state, numbered and named as at the fit. Returns
+    customer_id, cluster_id (1..k; -1 noise), cluster_label, candidate_id. On the customers the
+    model was fitted on this gives exactly the fit's clusters; a customer's cluster depends only
+    on their own features."""
+    model = json.loads(model_row["model"])
+    if model["feature_columns"] != list(FEATURE_COLUMNS):
+        raise ValueError(
+            f"stored cluster model {model_row['candidate_id']} was fitted on {model['feature_columns']}, "
+            f"not {list(FEATURE_COLUMNS)}: run a full `dbt build` to refit it"
+        )
+    customers = sort_customers(customers)
+    x = standardise(
+        feature_matrix(customers), np.asarray(model["feature_means"]), np.asarray(model["feature_spreads"])
+    )
+    with threadpool_limits(limits=1):
+        fit_labels = predictor_from_state(str(model_row["method"]), model["state"])(x)
+    cluster_ids = {int(label): cluster for label, cluster in model["cluster_ids"].items()}
+    numbered = np.array([cluster_ids[int(label)] for label in fit_labels], dtype="int64")
     return pd.DataFrame(
         {
             "customer_id": customers["customer_id"].to_numpy(),
-            "cluster_id": labels,
-            "cluster_label": [names[int(label)] for label in labels],
-            "candidate_id": candidate.candidate_id,
+            "cluster_id": numbered,
+            "cluster_label": [model["cluster_labels"][str(cluster)] for cluster in numbered],
+            "candidate_id": str(model_row["candidate_id"]),
         }
     )

@@ -3,6 +3,8 @@ recovery of well-separated groups and determinism."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -219,7 +221,8 @@ def test_compare_and_assign_recover_customer_groups():
     assert len(comparison) == 3 * 4 + 2
     chosen = comparison.loc[comparison["chosen"]].iloc[0]
     assert chosen["n_clusters"] == 3
-    assigned = clustering.assign_clusters(customers, chosen, seed=42)
+    (stored,) = clustering.fit_cluster_model(customers, chosen, seed=42).to_dict("records")
+    assigned = clustering.assign_clusters_from_model(customers, stored)
     # customers are already in customer_id order, so rows line up with truth.
     # The rule may pick DBSCAN, which leaves a few rim customers as noise (-1).
     clustered = assigned["cluster_id"] != clustering.NOISE
@@ -240,8 +243,12 @@ def test_same_rows_in_any_order_give_the_same_result():
     second = clustering.compare_clusterings(shuffled, seed=11, ks=(2, 3, 4), stability_resamples=2)
     pd.testing.assert_frame_equal(first, second)
     chosen = first.loc[first["chosen"]].iloc[0]
+    first_model = clustering.fit_cluster_model(customers, chosen, seed=11)
+    pd.testing.assert_frame_equal(first_model, clustering.fit_cluster_model(shuffled, chosen, seed=11))
+    (stored,) = first_model.to_dict("records")
     pd.testing.assert_frame_equal(
-        clustering.assign_clusters(customers, chosen, seed=11), clustering.assign_clusters(shuffled, chosen, seed=11)
+        clustering.assign_clusters_from_model(customers, stored),
+        clustering.assign_clusters_from_model(shuffled, stored),
     )
 
 
@@ -251,3 +258,67 @@ def test_inertia_is_the_within_cluster_sum_of_squares_by_hand():
     x = np.array([[0.0], [2.0], [10.0], [14.0], [100.0]])
     labels = np.array([0, 0, 1, 1, clustering.NOISE])
     assert clustering.within_cluster_sum_of_squares(x, labels) == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize(
+    "chosen",
+    [
+        {"method": "kmeans", "n_clusters_requested": 3, "eps": None, "min_samples": None},
+        {"method": "ward", "n_clusters_requested": 4, "eps": None, "min_samples": None},
+        {"method": "gmm", "n_clusters_requested": 3, "eps": None, "min_samples": None},
+        {"method": "dbscan", "n_clusters_requested": None, "eps": 0.6, "min_samples": 7},
+    ],
+    ids=lambda chosen: chosen["method"],
+)
+def test_stored_model_places_the_fitted_customers_as_the_fit_did(chosen):
+    """Read back from its JSON, the stored model gives every fitted customer the cluster the
+    fitted predictor gives (numbered and named from the fit), for every method; the sample
+    (200 of 270) makes ward, gmm and dbscan extend to customers they did not see."""
+    customers, _ = make_customers(per_group=90, seed=5)
+    (stored,) = clustering.fit_cluster_model(customers, chosen, seed=3, fit_sample_size=200).to_dict("records")
+    x = clustering.prepare_features(customers)
+    candidate = clustering.candidate_from_row(chosen)
+    (predictor,) = clustering.fit_predictors([candidate], x, x[clustering.draw_sample(len(x), 200, 3)], seed=3)
+    expected = clustering.order_cluster_ids(customers, predictor(x))
+    assigned = clustering.assign_clusters_from_model(customers, stored)
+    assert assigned["cluster_id"].tolist() == expected.tolist()
+    names = clustering.label_clusters(customers, expected)
+    assert assigned["cluster_label"].tolist() == [names[int(cluster)] for cluster in expected]
+    assert (assigned["candidate_id"] == candidate.candidate_id).all()
+    assert stored["n_clusters"] == len(set(expected.tolist()) - {clustering.NOISE})
+    assert stored["fitted_customers"] == len(customers)
+
+
+def test_a_customer_is_placed_by_their_own_features_and_the_fit_scaling():
+    """Placing customers with a stored model standardises them with the fitted customers' means
+    and sds: a customer lands in the same cluster alone, among others, or after the population
+    has changed; a new customer who looks like the big spenders joins their cluster."""
+    customers, truth = make_customers(per_group=60)
+    chosen = {"method": "kmeans", "n_clusters_requested": 3, "eps": None, "min_samples": None}
+    (stored,) = clustering.fit_cluster_model(customers, chosen, seed=1).to_dict("records")
+    everyone = clustering.assign_clusters_from_model(customers, stored).set_index("customer_id")["cluster_id"]
+    lapsed_only = customers[truth == 2]
+    alone = clustering.assign_clusters_from_model(lapsed_only, stored).set_index("customer_id")["cluster_id"]
+    assert alone.to_dict() == everyone[lapsed_only["customer_id"]].to_dict()
+    newcomer = customers.iloc[[0]].assign(customer_id="new")
+    placed = clustering.assign_clusters_from_model(newcomer, stored)
+    assert placed["cluster_id"].tolist() == [everyone["c0000"]] == [1]
+    assert placed["cluster_label"].tolist() == ["high value · frequent · recent"]
+
+
+def test_a_label_no_customer_had_at_the_fit_gets_its_own_id():
+    # Fit labels 2 and 0 hold customers (2 has the higher median monetary, so it is cluster 1);
+    # label 1 was empty and gets the next id, 3; noise keeps -1.
+    customers = pd.DataFrame({"monetary": [10.0, 500.0, 20.0]})
+    mapping = clustering.number_fit_labels(customers, np.array([0, 2, 0]), n_fit_labels=3)
+    assert mapping == {0: 2, 2: 1, 1: 3, clustering.NOISE: clustering.NOISE}
+
+
+def test_a_model_fitted_on_other_features_asks_for_a_full_build():
+    customers, _ = make_customers(per_group=20)
+    chosen = {"method": "kmeans", "n_clusters_requested": 3, "eps": None, "min_samples": None}
+    (stored,) = clustering.fit_cluster_model(customers, chosen, seed=1).to_dict("records")
+    model = json.loads(stored["model"])
+    model["feature_columns"] = model["feature_columns"][:-1]
+    with pytest.raises(ValueError, match=r"kmeans_k03 was fitted on .*full `dbt build`"):
+        clustering.assign_clusters_from_model(customers, {**stored, "model": json.dumps(model)})

@@ -1,14 +1,12 @@
-"""One row per customer: the cluster of the chosen candidate in segmentation_candidates, re-fitted
-with the same rows, sample and seed (so the labels are the ones that were scored), renumbered by
-value and named from the cluster's profile; see python_ml.clustering.assign_clusters."""
+"""One row per customer in customer_rfm: the cluster the stored model (customer_cluster_model,
+refitted by the full build) places the customer in, from the customer's current features; see
+python_ml.clustering.assign_clusters_from_model. Cheap enough for the nightly build."""
 
-from python_ml.clustering import FEATURE_COLUMNS, assign_clusters
-from python_ml.processes import run_in_child_process
+from python_ml.clustering import FEATURE_COLUMNS, assign_clusters_from_model
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    random_seed = dbt.config.get("random_seed")
-    customers = dbt.ref("customer_rfm").project(", ".join(("customer_id",) + FEATURE_COLUMNS))
-    chosen = dbt.ref("segmentation_candidates").filter("chosen").df()
-    return run_in_child_process(session, assign_clusters, customers, chosen.iloc[0], seed=int(random_seed))
+    customers = dbt.ref("customer_rfm").project(", ".join(("customer_id",) + FEATURE_COLUMNS)).df()
+    (stored,) = dbt.ref("customer_cluster_model").df().to_dict("records")
+    return assign_clusters_from_model(customers, stored)
