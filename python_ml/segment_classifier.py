@@ -60,9 +60,16 @@ def split_customers(frame: pd.DataFrame, seed: int, test_share: float = TEST_SHA
     """Per row: 'training' or 'holdout' for customers with a complete window (days_observed >=
     WINDOW_DAYS), stratified by rfm_segment when every segment has 2+ customers, else a plain
     seeded split; 'recent' for customers whose window is still open. Rows must be in
-    customer_id order for the split to be reproducible."""
+    customer_id order for the split to be reproducible. Fewer than 2 customers with a complete
+    window (a warehouse holding under WINDOW_DAYS days of orders) is an error that says so."""
     split = pd.Series("recent", index=frame.index, dtype="object")
     complete = frame.index[frame["days_observed"] >= WINDOW_DAYS]
+    if len(complete) < 2:
+        raise ValueError(
+            f"the segment classifier needs customers whose first {WINDOW_DAYS} days are over, and "
+            f"{len(complete)} of {len(frame)} are: the orders span too few days to train it "
+            f"(load more history, or leave segment_classifier_results out of this build)"
+        )
     labels = frame.loc[complete, "rfm_segment"]
     stratify = labels if labels.value_counts().min() >= 2 else None
     training, holdout = train_test_split(complete, test_size=test_share, random_state=seed, stratify=stratify)

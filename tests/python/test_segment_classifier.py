@@ -137,3 +137,9 @@ def test_one_fit_gives_the_predictions_and_the_evaluation():
     assert predictions["actual_segment"].tolist() == expected["rfm_segment"].tolist()
     assert predictions["predicted_segment"].tolist() == expected["predicted_segment"].tolist()
     assert predictions["predicted_probability"].tolist() == expected["predicted_probability"].tolist()
+
+
+def test_too_little_history_to_train_says_so():
+    frame = pd.DataFrame({"days_observed": [59, 10, 60], "rfm_segment": ["Champions", "Lost", "Lost"]})
+    with pytest.raises(ValueError, match=r"first 60 days are over, and 1 of 3 are"):
+        sc.split_customers(frame, seed=1)
