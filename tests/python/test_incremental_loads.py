@@ -2,8 +2,8 @@
 warehouse as one full refresh over all of them, a file already loaded is not loaded again, a
 nightly build reads only the new day's file, the merged aggregates recompute only the keys that
 gained lines, a replay of an earlier as_of_date and the way back match full builds, each
-nightly build records the day's segment versions, and the demand forecasts are refreshed from
-the fits the first build stored."""
+nightly build records the day's segment versions, and the demand forecasts and the customer
+clusters are refreshed from the fits the first build stored."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ import pandas as pd
 import pytest
 
 from conftest import ONLINE_RETAIL_DIR, run_dbt
+from python_ml.clustering import FEATURE_COLUMNS, assign_clusters_from_model
 from python_ml.forecasting import forecast_demand_from_fits
 
 DAILY_FILES = sorted((ONLINE_RETAIL_DIR / "by-day").glob("*.csv"))
-FIRST_DAYS = 8
+# The first build must fit the segment classifier, which needs customers whose first 60 days
+# are over: 70 daily files reach 2011-02-24.
+FIRST_DAYS = 70
 LATER_DAYS = 3
 
 # What a nightly build runs (selectors.yml): the line-level models, the aggregates merged by key
@@ -43,6 +46,9 @@ COMPARED_TABLES = [
     "marts.fct_daily_sales",
     "marts.cohort_retention",
 ]
+
+# What the first build fits and the nightly builds only apply.
+STORED_FITS = ["marts.demand_forecast_results", "marts.customer_cluster_model", "marts.segment_classifier_predictions"]
 
 # The aggregates a nightly build merges by key: key column and a money column of each.
 MERGED_AGGREGATES = {
@@ -69,10 +75,14 @@ def build(workdir: Path, input_dir: Path, *extra: str, as_of_date: str | None = 
     return run
 
 
-def fit_forecasts(workdir: Path, input_dir: Path, as_of_date: str | None = None) -> None:
-    """What a first full build leaves for the nightly builds to forecast from: the demand fits
-    (a full build of these few days would stop at the models that need months of history)."""
-    selection = ["--select", "+demand_forecast_results", "--indirect-selection", "buildable"]
+def fit_models(workdir: Path, input_dir: Path, as_of_date: str | None = None) -> None:
+    """What a first full build leaves for the nightly builds to apply: the demand fits, the
+    cluster model and the classifier's predictions (a full build of these few months would stop
+    at the customer-value models, which need a year of history)."""
+    selection = [
+        "--select", "+demand_forecast_results", "+customer_cluster_model", "+segment_classifier_predictions",
+        "--indirect-selection", "buildable",
+    ]
     run = run_dbt(["build", *selection], workdir, dbt_vars_for(input_dir, as_of_date))
     assert run.returncode == 0, run.output[-6000:]
 
@@ -96,9 +106,9 @@ def day_by_day_and_full(tmp_path_factory: pytest.TempPathFactory):
     incremental_dir = tmp_path_factory.mktemp("incremental")
     for daily_file in DAILY_FILES[:FIRST_DAYS]:
         shutil.copy(daily_file, input_dir)
-    fit_forecasts(incremental_dir, input_dir)
+    fit_models(incremental_dir, input_dir)
     first = build(incremental_dir, input_dir)
-    first_fits = table_rows(first.warehouse, "marts.demand_forecast_results")
+    first_fits = {table: table_rows(first.warehouse, table) for table in STORED_FITS}
     pending_lines = []
     for daily_file in DAILY_FILES[FIRST_DAYS : FIRST_DAYS + LATER_DAYS]:
         shutil.copy(daily_file, input_dir)
@@ -107,7 +117,7 @@ def day_by_day_and_full(tmp_path_factory: pytest.TempPathFactory):
     rerun = build(incremental_dir, input_dir)
 
     full_dir = tmp_path_factory.mktemp("full")
-    fit_forecasts(full_dir, input_dir)
+    fit_models(full_dir, input_dir)
     full = build(full_dir, input_dir, "--full-refresh")
     return rerun.warehouse, full.warehouse, pending_lines, input_dir, first_fits
 
@@ -141,7 +151,7 @@ def test_nightly_builds_forecast_from_the_fits_of_the_first_build(day_by_day_and
     at the latest as_of_date, as a full build's do, and are the stored fits' forecasts of the
     series as they are now."""
     incremental, full, _, _, first_fits = day_by_day_and_full
-    assert table_rows(incremental, "marts.demand_forecast_results") == first_fits
+    assert table_rows(incremental, "marts.demand_forecast_results") == first_fits["marts.demand_forecast_results"]
     first_date = "select min(forecast_date) from marts.shop_sales_forecasts"
     assert count(incremental, first_date) == count(full, first_date)
     with duckdb.connect(str(incremental), read_only=True) as con:
@@ -154,6 +164,34 @@ def test_nightly_builds_forecast_from_the_fits_of_the_first_build(day_by_day_and
         stored = con.sql("select * from marts.demand_forecasts_from_stored_fits").df()
     assert len(stored) > 0
     pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
+
+
+def test_nightly_builds_place_customers_with_the_cluster_model_of_the_first_build(day_by_day_and_full):
+    """The nightly builds keep the cluster model and the classifier's predictions; every customer
+    in customer_rfm, the new ones included, has the cluster the stored model gives their current
+    features, and customer_segments is as of the latest day, with no prediction for exactly the
+    customers who arrived after the classifier was fitted."""
+    incremental, full, _, _, first_fits = day_by_day_and_full
+    for table in ("marts.customer_cluster_model", "marts.segment_classifier_predictions"):
+        assert table_rows(incremental, table) == first_fits[table], table
+    with duckdb.connect(str(incremental), read_only=True) as con:
+        customers = con.sql(f"select customer_id, {', '.join(FEATURE_COLUMNS)} from marts.customer_rfm").df()
+        (stored,) = con.sql("select * from marts.customer_cluster_model").df().to_dict("records")
+        clusters = con.sql("select * from marts.customer_clusters order by customer_id").df()
+        new_since_fit = con.sql(
+            "select customer_id from marts.customer_segments where classifier_split = 'new since fit'"
+        ).df()["customer_id"]
+        first_ordered_since = con.execute(
+            "select customer_id from marts.customer_rfm where first_order_date >= ?",
+            [date.fromisoformat(DAILY_FILES[FIRST_DAYS].stem)],
+        ).df()["customer_id"]
+        segment_dates = con.sql("select distinct as_of_date from marts.customer_segments").fetchall()
+        rfm_dates = con.sql("select distinct as_of_date from marts.customer_rfm").fetchall()
+    assert len(clusters) == len(customers) > stored["fitted_customers"]
+    pd.testing.assert_frame_equal(clusters, assign_clusters_from_model(customers, stored), check_dtype=False)
+    assert segment_dates == rfm_dates
+    assert len(first_ordered_since) > 0
+    assert sorted(new_since_fit) == sorted(first_ordered_since)
 
 
 def test_loading_the_same_files_again_changes_nothing(day_by_day_and_full):
@@ -175,7 +213,7 @@ def test_replaying_an_earlier_as_of_date_and_coming_back_matches_full_builds(day
     shutil.copy(incremental, replay_dir / "warehouse.duckdb")
     as_of_date = DAILY_FILES[FIRST_DAYS].stem
     replayed = build(replay_dir, input_dir, as_of_date=as_of_date).warehouse
-    fit_forecasts(tmp_path / "full_replay", input_dir, as_of_date=as_of_date)
+    fit_models(tmp_path / "full_replay", input_dir, as_of_date=as_of_date)
     full_replay = build(tmp_path / "full_replay", input_dir, "--full-refresh", as_of_date=as_of_date).warehouse
     assert count(replayed, "select max(sales_date) from marts.fct_daily_product_sales") < date.fromisoformat(as_of_date)
     for table in COMPARED_TABLES:

@@ -1,5 +1,7 @@
 {#- One row per customer in customer_rfm: RFM scores and named segment with its marketing
-    action, the ML cluster, and the segment the early-behaviour classifier predicts. -#}
+    action, the ML cluster, and the segment the early-behaviour classifier predicts. The
+    nightly build refreshes it too: the segments and clusters are current, the predictions
+    those of the last full build. -#}
 
 with
 
@@ -42,7 +44,9 @@ final as (
         cast(clusters.cluster_label as {{ dbt.type_string() }}) as cluster_label,
         cast(predictions.predicted_segment as {{ dbt.type_string() }}) as predicted_segment,
         cast(predictions.predicted_probability as double) as predicted_segment_probability,
-        cast(predictions.classifier_split as {{ dbt.type_string() }}) as classifier_split
+        -- The classifier is fitted by the full build only; a customer whose first order came
+        -- after it has no prediction until the next one.
+        cast(coalesce(predictions.classifier_split, 'new since fit') as {{ dbt.type_string() }}) as classifier_split
 
     from customer_rfm
     left join rfm_segments
