@@ -40,6 +40,7 @@ FEATURE_COLUMNS = LOG_FEATURES + LINEAR_FEATURES
 Z_CAP = 5.0
 
 NOISE = -1
+NOISE_LABEL = "outliers (no dense cluster)"
 DEFAULT_KS = tuple(range(2, 11))
 FIT_SAMPLE_SIZE = 2_500
 SILHOUETTE_SAMPLE_SIZE = 2_500
@@ -507,8 +508,8 @@ def label_clusters(customers: pd.DataFrame, labels: np.ndarray) -> dict[int, str
     """Readable label per cluster id from the medians of its raw features against every
     customer: value (monetary), purchase frequency and recency, each at the population's
     tercile cut-offs, plus "high returns" when the cluster's mean return rate is at least 0.1 and
-    twice the overall mean. Noise is "outliers (no dense cluster)". Clusters that would share a
-    label get " (group 1)", " (group 2)" in id order."""
+    twice the overall mean. Noise is NOISE_LABEL ("outliers (no dense cluster)"). Clusters that
+    would share a label get " (group 1)", " (group 2)" in id order."""
     monetary = customers["monetary"].to_numpy(dtype="float64")
     frequency = customers["frequency"].to_numpy(dtype="float64")
     recency = customers["recency_days"].to_numpy(dtype="float64")
@@ -517,7 +518,7 @@ def label_clusters(customers: pd.DataFrame, labels: np.ndarray) -> dict[int, str
     raw_labels: dict[int, str] = {}
     for cluster in sorted(int(label) for label in np.unique(labels)):
         if cluster == NOISE:
-            raw_labels[cluster] = "outliers (no dense cluster)"
+            raw_labels[cluster] = NOISE_LABEL
             continue
         members = labels == cluster
         value_level = describe_level(float(np.median(monetary[members])), monetary)
@@ -546,10 +547,10 @@ def label_clusters(customers: pd.DataFrame, labels: np.ndarray) -> dict[int, str
     return named
 
 
-def order_cluster_ids(customers: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
-    """Renumbers clusters 1..k by descending median monetary, then descending size, then the
-    lowest customer_id in the cluster (fit labels are arbitrary); noise stays -1. Customers must
-    be sorted by customer_id, as sort_customers leaves them."""
+def rank_clusters(customers: pd.DataFrame, labels: np.ndarray) -> dict[int, int]:
+    """Cluster id per label the customers hold: 1..k by descending median monetary, then
+    descending size, then the lowest customer_id in the cluster (fit labels are arbitrary);
+    noise stays -1. Customers must be sorted by customer_id, as sort_customers leaves them."""
     monetary = customers["monetary"].to_numpy(dtype="float64")
     keys = []
     for label in np.unique(labels):
@@ -557,9 +558,18 @@ def order_cluster_ids(customers: pd.DataFrame, labels: np.ndarray) -> np.ndarray
             continue
         members = labels == label
         first_member = int(np.argmax(members))
-        keys.append((-float(np.median(monetary[members])), -int(members.sum()), first_member, label))
-    mapping = {label: position + 1 for position, (*_, label) in enumerate(sorted(keys))}
-    return np.array([mapping.get(label, NOISE) for label in labels], dtype="int64")
+        keys.append((-float(np.median(monetary[members])), -int(members.sum()), first_member, int(label)))
+    return {NOISE: NOISE} | {label: position + 1 for position, (*_, label) in enumerate(sorted(keys))}
+
+
+def renumber(labels: np.ndarray, cluster_ids: dict[int, int]) -> np.ndarray:
+    """Each label's cluster id (int64); every label must have one."""
+    return np.array([cluster_ids[int(label)] for label in labels], dtype="int64")
+
+
+def order_cluster_ids(customers: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
+    """The labels renumbered by rank_clusters."""
+    return renumber(labels, rank_clusters(customers, labels))
 
 
 def candidate_from_row(chosen: pd.Series | dict) -> Candidate:
@@ -582,12 +592,10 @@ def count_fit_labels(method: str, state: dict[str, np.ndarray]) -> int:
 
 
 def number_fit_labels(customers: pd.DataFrame, fit_labels: np.ndarray, n_fit_labels: int) -> dict[int, int]:
-    """Cluster id per fit label 0..n_fit_labels-1 (and -1 -> -1): order_cluster_ids' numbering of
+    """Cluster id per fit label 0..n_fit_labels-1 (and -1 -> -1): rank_clusters' numbering of
     the customers' labels; a label no customer had at the fit (a mixture component or centroid
     nobody is nearest to) gets the next free id, so a later customer it wins still has one."""
-    numbered = order_cluster_ids(customers, fit_labels)
-    mapping = {int(label): int(cluster) for label, cluster in zip(fit_labels, numbered, strict=True)}
-    mapping[NOISE] = NOISE
+    mapping = rank_clusters(customers, fit_labels)
     next_id = max(mapping.values()) + 1
     for label in range(n_fit_labels):
         if label not in mapping:
@@ -620,10 +628,10 @@ def fit_cluster_model(
         (state,) = fit_states([candidate], x, x[sample_rows], seed)
         fit_labels = predictor_from_state(candidate.method, state)(x)
     cluster_ids = number_fit_labels(customers, fit_labels, count_fit_labels(candidate.method, state))
-    numbered = np.array([cluster_ids[int(label)] for label in fit_labels], dtype="int64")
+    numbered = renumber(fit_labels, cluster_ids)
     names = label_clusters(customers, numbered)
     for label, cluster in cluster_ids.items():
-        names.setdefault(cluster, "no customers when fitted" if label != NOISE else "outliers (no dense cluster)")
+        names.setdefault(cluster, NOISE_LABEL if label == NOISE else "no customers when fitted")
     model = {
         "feature_columns": list(FEATURE_COLUMNS),
         "feature_means": means.tolist(),
@@ -662,8 +670,7 @@ def assign_clusters_from_model(customers: pd.DataFrame, model_row: pd.Series | d
     )
     with threadpool_limits(limits=1):
         fit_labels = predictor_from_state(str(model_row["method"]), model["state"])(x)
-    cluster_ids = {int(label): cluster for label, cluster in model["cluster_ids"].items()}
-    numbered = np.array([cluster_ids[int(label)] for label in fit_labels], dtype="int64")
+    numbered = renumber(fit_labels, {int(label): cluster for label, cluster in model["cluster_ids"].items()})
     return pd.DataFrame(
         {
             "customer_id": customers["customer_id"].to_numpy(),
