@@ -46,6 +46,12 @@ WINDOW_DAYS = 60
 TEST_SHARE = 0.25
 N_TREES = 100
 MAX_TREE_ROWS = 50_000
+# Leaves of at least 20 customers, not 5: at 100,000 customers the trees have a quarter of the
+# nodes (2,588 against 10,044), and fitting took 15% and permutation importance 26% less time
+# (two alternating runs each). Held-out macro-F1 moved by less than the data sets differ: 0.324 ->
+# 0.335 on the real data, 0.5789 -> 0.5773 at 100,000 customers, 0.555 -> 0.540 on the default
+# data (702 held-out customers).
+MIN_SAMPLES_LEAF = 20
 PERMUTATION_REPEATS = 5
 # Permutation importance re-predicts the held-out rows features x repeats times; a seeded sample
 # of them keeps that bounded. On 100,000 customers 10,000 rows took half the time of 20,000 and
@@ -104,7 +110,7 @@ def train_classifier(features: pd.DataFrame, segments: pd.Series, seed: int) -> 
     tree sees at most MAX_TREE_ROWS customers so training stays linear at a million customers."""
     model = RandomForestClassifier(
         n_estimators=N_TREES,
-        min_samples_leaf=5,
+        min_samples_leaf=MIN_SAMPLES_LEAF,
         class_weight="balanced_subsample",
         max_samples=min(len(features), MAX_TREE_ROWS),
         random_state=seed,
