@@ -11,6 +11,10 @@ sample and extended to every customer: Ward and the mixture by their centroids /
 densities, DBSCAN by the nearest core point within eps. Silhouette (quadratic) is computed on a
 seeded sample; Davies-Bouldin and Calinski-Harabasz on every customer. Stability is measured by
 re-fitting each candidate on seeded subsamples of the fit sample.
+
+scikit-learn and scipy are imported by the functions that use them, not here: placing customers
+with a stored K-means or Ward model needs only numpy, and the nightly build, which does only that,
+would otherwise spend ~1.8 s importing them.
 """
 
 from __future__ import annotations
@@ -21,11 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.cluster.hierarchy import fcluster, ward
-from sklearn.cluster import DBSCAN, KMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, pairwise_distances
-from sklearn.mixture import GaussianMixture
-from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
 # Features per customer and how each is made comparable before standardising. Recency,
@@ -137,6 +136,8 @@ def choose_dbscan_eps(x: np.ndarray, min_samples: int) -> float:
     """DBSCAN radius from the k-distance curve: each point's distance to its min_samples-th
     neighbour (itself counted first, as DBSCAN counts it), sorted ascending; eps is the
     distance at the curve's knee."""
+    from sklearn.neighbors import NearestNeighbors
+
     n_neighbors = min(min_samples, len(x))
     distances, _ = NearestNeighbors(n_neighbors=n_neighbors).fit(x).kneighbors(x)
     k_distances = np.sort(distances[:, -1])
@@ -155,6 +156,8 @@ def _nearest_centroid_predictor(centroids: np.ndarray) -> Predictor:
 def _dbscan_predictor(core_points: np.ndarray, core_labels: np.ndarray, eps: float) -> Predictor:
     if len(core_labels) == 0:
         return lambda rows: np.full(len(rows), NOISE)
+    from sklearn.neighbors import NearestNeighbors
+
     index = NearestNeighbors(n_neighbors=1).fit(core_points)
 
     def predict(rows: np.ndarray) -> np.ndarray:
@@ -165,6 +168,8 @@ def _dbscan_predictor(core_points: np.ndarray, core_labels: np.ndarray, eps: flo
 
 
 def _mixture_predictor(weights: np.ndarray, means: np.ndarray, precisions_cholesky: np.ndarray) -> Predictor:
+    from sklearn.mixture import GaussianMixture
+
     # The fitted parameters set on an unfitted mixture: its predict is the fitted model's.
     model = GaussianMixture(n_components=len(weights), covariance_type="full")
     model.weights_, model.means_, model.precisions_cholesky_ = weights, means, precisions_cholesky
@@ -192,11 +197,15 @@ def predictor_from_state(method: str, state: dict[str, np.ndarray]) -> Predictor
 
 
 def _kmeans_state(candidate: Candidate, x: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    from sklearn.cluster import KMeans
+
     model = KMeans(n_clusters=candidate.n_clusters, n_init=KMEANS_N_INIT, random_state=seed).fit(x)
     return {"centroids": model.cluster_centers_}
 
 
 def _ward_states(x: np.ndarray, ks: Sequence[int]) -> dict[int, dict[str, np.ndarray]]:
+    from scipy.cluster.hierarchy import fcluster, ward
+
     # One Ward tree serves every k; each cut is extended by the centroids of its clusters.
     tree = ward(x)
     states = {}
@@ -207,6 +216,8 @@ def _ward_states(x: np.ndarray, ks: Sequence[int]) -> dict[int, dict[str, np.nda
 
 
 def _dbscan_state(candidate: Candidate, x: np.ndarray) -> dict[str, np.ndarray]:
+    from sklearn.cluster import DBSCAN
+
     model = DBSCAN(eps=candidate.eps, min_samples=candidate.min_samples).fit(x)
     return {
         "core_points": x[model.core_sample_indices_],
@@ -216,6 +227,8 @@ def _dbscan_state(candidate: Candidate, x: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _gmm_state(candidate: Candidate, x: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    from sklearn.mixture import GaussianMixture
+
     # tol 0.01 (mean log-likelihood per customer) halves the EM iterations of the default and is
     # ample for comparing partitions; reg_covar keeps near-constant features (return rate 0 for
     # most customers) from producing singular covariances.
@@ -349,6 +362,8 @@ def score_labels(x: np.ndarray, labels: np.ndarray, silhouette_rows: np.ndarray,
     """Quality of one assignment: silhouette on the rows in silhouette_rows (distances is their
     pairwise distance matrix), Davies-Bouldin, Calinski-Harabasz and inertia on every row; noise
     rows left out of all four; NaN under 2 clusters (inertia is defined for any count)."""
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+
     clustered = labels != NOISE
     found = np.unique(labels[clustered])
     sizes = np.array([np.count_nonzero(labels == label) for label in found])
@@ -450,6 +465,8 @@ def compare_clusterings(
     n_clusters_requested, eps, min_samples, fitted_on, fit_rows, extended_by, silhouette (+ its
     sample size), davies_bouldin, calinski_harabasz, inertia, noise_share, n_clusters, min_cluster_share,
     cluster_sizes (descending), stability, and the choice columns of choose_candidate."""
+    from sklearn.metrics import pairwise_distances
+
     customers = sort_customers(customers)
     x = prepare_features(customers)
     n = len(x)

@@ -4,10 +4,13 @@ recovery of well-separated groups and determinism."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO_ROOT
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from python_ml import clustering
@@ -322,3 +325,24 @@ def test_a_model_fitted_on_other_features_asks_for_a_full_build():
     model["feature_columns"] = model["feature_columns"][:-1]
     with pytest.raises(ValueError, match=r"kmeans_k03 was fitted on .*full `dbt build`"):
         clustering.assign_clusters_from_model(customers, {**stored, "model": json.dumps(model)})
+
+
+def test_placing_with_a_stored_kmeans_model_imports_neither_sklearn_nor_scipy(tmp_path):
+    """The nightly build places customers with the stored model; with K-means (or Ward) that is
+    numpy only, so it must not pay for importing scikit-learn and scipy (~1.8 s)."""
+    customers, _ = make_customers(per_group=20)
+    chosen = {"method": "kmeans", "n_clusters_requested": 3, "eps": None, "min_samples": None}
+    (stored,) = clustering.fit_cluster_model(customers, chosen, seed=1).to_dict("records")
+    customers.to_csv(tmp_path / "customers.csv", index=False)
+    (tmp_path / "stored.json").write_text(json.dumps(stored))
+    placing = (
+        "import json, sys; import pandas as pd; from python_ml import clustering; "
+        f"customers = pd.read_csv({str(tmp_path / 'customers.csv')!r}); "
+        f"stored = json.loads(open({str(tmp_path / 'stored.json')!r}).read()); "
+        "placed = clustering.assign_clusters_from_model(customers, stored); "
+        "print(len(placed), sorted(name for name in ('sklearn', 'scipy') if name in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", placing], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+    )
+    assert result.stdout.split() == [str(len(customers)), "[]"]
