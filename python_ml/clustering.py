@@ -584,11 +584,6 @@ def renumber(labels: np.ndarray, cluster_ids: dict[int, int]) -> np.ndarray:
     return np.array([cluster_ids[int(label)] for label in labels], dtype="int64")
 
 
-def order_cluster_ids(customers: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
-    """The labels renumbered by rank_clusters."""
-    return renumber(labels, rank_clusters(customers, labels))
-
-
 def candidate_from_row(chosen: pd.Series | dict) -> Candidate:
     """The Candidate of a compare_clusterings row (method, n_clusters_requested, eps, min_samples)."""
     return Candidate(

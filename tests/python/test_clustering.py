@@ -211,10 +211,12 @@ def test_label_clusters_numbers_duplicates_and_names_noise():
     }
 
 
-def test_order_cluster_ids_puts_highest_median_monetary_first():
+def test_rank_clusters_puts_highest_median_monetary_first():
     customers = pd.DataFrame({"monetary": [5.0, 6.0, 500.0, 600.0, 50.0]})
     labels = np.array([7, 7, 3, 3, -1])
-    assert clustering.order_cluster_ids(customers, labels).tolist() == [2, 2, 1, 1, -1]
+    cluster_ids = clustering.rank_clusters(customers, labels)
+    assert cluster_ids == {3: 1, 7: 2, clustering.NOISE: clustering.NOISE}
+    assert clustering.renumber(labels, cluster_ids).tolist() == [2, 2, 1, 1, -1]
 
 
 def test_compare_and_assign_recover_customer_groups():
@@ -282,7 +284,8 @@ def test_stored_model_places_the_fitted_customers_as_the_fit_did(chosen):
     x = clustering.prepare_features(customers)
     candidate = clustering.candidate_from_row(chosen)
     (predictor,) = clustering.fit_predictors([candidate], x, x[clustering.draw_sample(len(x), 200, 3)], seed=3)
-    expected = clustering.order_cluster_ids(customers, predictor(x))
+    fit_labels = predictor(x)
+    expected = clustering.renumber(fit_labels, clustering.rank_clusters(customers, fit_labels))
     assigned = clustering.assign_clusters_from_model(customers, stored)
     assert assigned["cluster_id"].tolist() == expected.tolist()
     names = clustering.label_clusters(customers, expected)
