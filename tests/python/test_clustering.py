@@ -15,6 +15,9 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from python_ml import clustering
 
+# A chosen candidate as segmentation_candidates stores it: K-means with 3 clusters.
+KMEANS_K3 = {"method": "kmeans", "n_clusters_requested": 3, "eps": None, "min_samples": None}
+
 
 def make_blobs(centres: list[tuple[float, ...]], per_blob: int, spread: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
@@ -268,7 +271,7 @@ def test_inertia_is_the_within_cluster_sum_of_squares_by_hand():
 @pytest.mark.parametrize(
     "chosen",
     [
-        {"method": "kmeans", "n_clusters_requested": 3, "eps": None, "min_samples": None},
+        KMEANS_K3,
         {"method": "ward", "n_clusters_requested": 4, "eps": None, "min_samples": None},
         {"method": "gmm", "n_clusters_requested": 3, "eps": None, "min_samples": None},
         {"method": "dbscan", "n_clusters_requested": None, "eps": 0.6, "min_samples": 7},
@@ -300,7 +303,7 @@ def test_a_customer_is_placed_by_their_own_features_and_the_fit_scaling():
     and sds: a customer lands in the same cluster alone, among others, or after the population
     has changed; a new customer who looks like the big spenders joins their cluster."""
     customers, truth = make_customers(per_group=60)
-    chosen = {"method": "kmeans", "n_clusters_requested": 3, "eps": None, "min_samples": None}
+    chosen = KMEANS_K3
     (stored,) = clustering.fit_cluster_model(customers, chosen, seed=1).to_dict("records")
     everyone = clustering.assign_clusters_from_model(customers, stored).set_index("customer_id")["cluster_id"]
     lapsed_only = customers[truth == 2]
@@ -322,7 +325,7 @@ def test_a_label_no_customer_had_at_the_fit_gets_its_own_id():
 
 def test_a_model_fitted_on_other_features_asks_for_a_full_build():
     customers, _ = make_customers(per_group=20)
-    chosen = {"method": "kmeans", "n_clusters_requested": 3, "eps": None, "min_samples": None}
+    chosen = KMEANS_K3
     (stored,) = clustering.fit_cluster_model(customers, chosen, seed=1).to_dict("records")
     model = json.loads(stored["model"])
     model["feature_columns"] = model["feature_columns"][:-1]
@@ -334,7 +337,7 @@ def test_placing_with_a_stored_kmeans_model_imports_neither_sklearn_nor_scipy(tm
     """The nightly build places customers with the stored model; with K-means (or Ward) that is
     numpy only, so it must not pay for importing scikit-learn and scipy (~1.8 s)."""
     customers, _ = make_customers(per_group=20)
-    chosen = {"method": "kmeans", "n_clusters_requested": 3, "eps": None, "min_samples": None}
+    chosen = KMEANS_K3
     (stored,) = clustering.fit_cluster_model(customers, chosen, seed=1).to_dict("records")
     customers.to_csv(tmp_path / "customers.csv", index=False)
     (tmp_path / "stored.json").write_text(json.dumps(stored))
