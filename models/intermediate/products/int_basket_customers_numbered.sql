@@ -1,6 +1,6 @@
 {#- Every customer with a basket item, numbered 1, 2, … in customer_id order. The recommender
-    joins, groups and ranks on these integers rather than on the text ids, which halves its work
-    at 10M lines, and looks the ids up again for its output. -#}
+    joins, groups and ranks on these integers rather than on the text ids (its affinity scoring
+    took 31 s instead of 43 s in a 10M-line build) and looks the ids up again for its output. -#}
 
 with
 

@@ -7,8 +7,8 @@
 
     Every step runs on customer and product numbers (int_basket_customers_numbered,
     int_basket_products_numbered), one basket set at a time: grouping and ranking tens of
-    millions of candidates on integers takes half the time it takes on text keys. Product
-    numbers follow stock-code order, so ties rank as they would on stock codes. -#}
+    millions of candidates on integers took 31 s instead of 43 s on text keys in a 10M-line
+    build. Product numbers follow stock-code order, so ties rank as they would on stock codes. -#}
 
 {%- set per_customer = var('recommendations_per_customer') %}
 {%- set basket_sets = ['all', 'before_cutoff'] %}
