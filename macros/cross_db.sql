@@ -102,3 +102,17 @@
 {% macro duckdb__not_materialized() -%}
     not materialized
 {%- endmacro %}
+
+{#- A text value as an SQL string literal. -#}
+{% macro text_literal(text) -%}
+    {{- return(adapter.dispatch('text_literal', 'customer_analytics')(text)) -}}
+{%- endmacro %}
+
+{% macro default__text_literal(text) -%}
+    '{{ text | replace("'", "''") }}'
+{%- endmacro %}
+
+{#- Spark SQL escapes with a backslash; two quotes in a row would end one literal and start the next. -#}
+{% macro spark__text_literal(text) -%}
+    '{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'
+{%- endmacro %}

@@ -13,7 +13,9 @@ validated as (
     select * from {{ ref('base_online_retail__order_lines_validated') }}
     where
         rejection_reason is null
-        and {{ only_files_not_loaded_yet() }}
+        and {{ only_files_not_loaded_yet(
+            ref('base_online_retail__order_lines_validated'), 'rejection_reason is null'
+        ) }}
 
 ),
 

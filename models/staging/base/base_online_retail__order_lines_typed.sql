@@ -19,7 +19,7 @@ with
 source as (
 
     select * from {{ source('online_retail', 'raw_order_lines') }}
-    where {{ only_files_not_loaded_yet() }}
+    where {{ only_files_not_loaded_yet(source('online_retail', 'raw_order_lines')) }}
 
 ),
 
