@@ -14,7 +14,7 @@
 
 with
 
-order_lines as (
+order_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_online_retail__order_lines') }}
     where

@@ -14,7 +14,7 @@
 
 with
 
-product_lines as (
+product_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_online_retail__order_lines') }}
     where
