@@ -34,7 +34,7 @@ forecast at every origin. Series are fitted on 2 worker processes. On the UCI da
 Fitting and forecasting are separate steps so that a nightly build can forecast without
 fitting. A fit (fit_series) is the demand class, the backtest, the chosen method and its
 weights estimated on the whole history, kept as a class row (selected_weights). Forecasting
-(forecast_with_fit) runs the stored fit over the series as it is now, new days included: a plain
+(forecast_with_fits) runs the stored fit over the series as it is now, new days included: a plain
 loop, with no estimate and no backtest. A series without a fit is fitted when it is forecast.
 
 There is no random step: the same input gives the same output, whatever the number of workers.
@@ -250,6 +250,42 @@ def _run_ets(history: np.ndarray, horizon: int, season_length: int, weights: tup
     mean = level + np.asarray(seasons)[ahead]
     variance = _ets_variance(squared_errors / history.size, alpha, gamma, horizon, season_length)
     return PointForecast(mean=mean, sd=np.sqrt(variance), weights=weights)
+
+
+def _run_ets_many(
+    histories: list[np.ndarray], horizon: int, season_length: int, weights: list[tuple[float, ...]]
+) -> list[PointForecast]:
+    """_run_ets for many series at once, one time step over all of them at a time: the same
+    arithmetic in the same order, so the same forecasts, without a Python loop per value. (At
+    10M lines, 4,001 series of which 1,768 ETS, forecasting from stored fits took 0.64-0.70 s
+    with the ETS series one by one, 0.37-0.44 s together.) Series of different lengths each stop
+    at their own end."""
+    if not histories:
+        return []
+    lengths = np.array([history.size for history in histories])
+    values = np.zeros((lengths.size, lengths.max()))
+    for row, history in enumerate(histories):
+        values[row, : history.size] = history
+    stacked = np.array(weights, dtype=float)
+    alpha, gamma, level = stacked[:, 0], stacked[:, 1], stacked[:, 2].copy()
+    seasons = stacked[:, 3:].copy()
+    squared_errors = np.zeros(lengths.size)
+    for step in range(values.shape[1]):
+        running = step < lengths
+        value = values[:, step]
+        slot = step % season_length
+        season = seasons[:, slot].copy()
+        squared_errors += np.where(running, (value - level - season) ** 2, 0.0)
+        seasons[:, slot] = np.where(running, gamma * (value - level) + (1 - gamma) * season, season)
+        level = np.where(running, alpha * (value - season) + (1 - alpha) * level, level)
+    forecasts = []
+    for row, size in enumerate(lengths.tolist()):
+        ahead = (size + np.arange(horizon)) % season_length
+        variance = _ets_variance(float(squared_errors[row]) / size, float(alpha[row]), float(gamma[row]),
+                                 horizon, season_length)
+        forecasts.append(PointForecast(mean=level[row] + seasons[row, ahead], sd=np.sqrt(variance),
+                                       weights=weights[row]))
+    return forecasts
 
 
 def forecast_ets(
@@ -478,7 +514,7 @@ def select_method(scores: list[dict], candidates: tuple[str, ...]) -> str:
 def fit_series(series: Series, horizon: int, season_length: int, design: BacktestDesign) -> SeriesFit:
     """Classify, backtest the class's candidates, pick the best and estimate it on the whole
     history; the class row keeps the method and its weights (selected_weights, JSON) for
-    forecast_with_fit."""
+    forecast_with_fits."""
     demand_class, adi, cv2 = classify_demand(series.demand[series.is_open])
     candidates = CANDIDATES[demand_class]
     filled = impute_closures(series.demand, series.is_open, season_length)
@@ -519,16 +555,26 @@ def fit_series(series: Series, horizon: int, season_length: int, design: Backtes
     return SeriesFit(class_row=class_row, backtest_rows=backtest_rows)
 
 
-def forecast_with_fit(
-    series: Series, method: str, weights: str, horizon: int, season_length: int
-) -> dict[str, np.ndarray]:
-    """`horizon` steps after the last observation by a stored fit (a class row's
-    selected_method and selected_weights): nothing is estimated, so a series that grew since
-    its fit is run through the fitted model up to its new last day. Returns
-    prediction_intervals' arrays."""
-    filled = impute_closures(series.demand, series.is_open, season_length)
-    fitted_weights = tuple(json.loads(weights)) or None
-    return prediction_intervals(FORECASTERS[method](filled, horizon, season_length, fitted_weights))
+def forecast_with_fits(
+    series: list[Series], fits: list[tuple[str, str]], horizon: int, season_length: int
+) -> list[dict[str, np.ndarray]]:
+    """`horizon` steps after each series' last observation by its stored fit (a class row's
+    selected_method and selected_weights, one pair per series): nothing is estimated, so a
+    series that grew since its fit is run through the fitted model up to its new last day. The
+    ETS series run together (_run_ets_many). Returns prediction_intervals' arrays per series,
+    in input order."""
+    histories = [impute_closures(item.demand, item.is_open, season_length) for item in series]
+    weights = [tuple(json.loads(fitted_weights)) or None for _, fitted_weights in fits]
+    ets_rows = [row for row, (method, _) in enumerate(fits) if method == ETS and weights[row] is not None]
+    points: dict[int, PointForecast] = dict(zip(ets_rows, _run_ets_many(
+        [histories[row] for row in ets_rows], horizon, season_length, [weights[row] for row in ets_rows]
+    )))
+    return [
+        prediction_intervals(
+            points[row] if row in points else FORECASTERS[method](histories[row], horizon, season_length, weights[row])
+        )
+        for row, (method, _) in enumerate(fits)
+    ]
 
 
 def _fit_chunk(chunk: list[Series], horizon: int, season_length: int, design: BacktestDesign) -> list[SeriesFit]:
@@ -728,10 +774,10 @@ def forecast_from_fits(setup: ForecastSetup, fits: pd.DataFrame, workers: int = 
         )
     chosen = [stored[(item.series_type, item.series_key)] for item in setup.series]
     with threadpool_limits(limits=1):
-        forecasts = [
-            forecast_with_fit(item, method, weights, setup.design.horizon, setup.season_length)
-            for item, (method, weights, _) in zip(setup.series, chosen)
-        ]
+        forecasts = forecast_with_fits(
+            setup.series, [(method, weights) for method, weights, _ in chosen], setup.design.horizon,
+            setup.season_length,
+        )
     placed = place_on_calendar(setup.series, forecasts, [method for method, _, _ in chosen], setup.calendar)
     return placed.sort_values(["series_type", "series_key", "forecast_date"], kind="stable").reset_index(drop=True)
 

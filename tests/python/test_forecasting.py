@@ -21,7 +21,8 @@ from python_ml.forecasting import (
     flat_forecasts_at,
     forecast_demand,
     forecast_from_fits,
-    forecast_with_fit,
+    forecast_with_fits,
+    _run_ets_many,
     forecast_ets,
     forecast_sba,
     forecast_seasonal_naive,
@@ -242,6 +243,19 @@ def test_ets_rerun_with_fitted_states_matches_statsmodels():
     assert rerun.mean[other_steps] == pytest.approx(np.asarray(reference.forecast(12))[other_steps], rel=1e-9)
 
 
+def test_ets_runs_of_many_series_at_once_equal_the_runs_one_by_one():
+    rng = np.random.default_rng(8)
+    # Different lengths, so that shorter series stop while the others go on.
+    histories = [seasonal_series(rng, weeks, noise) for weeks, noise in [(20, 2.0), (9, 0.5), (14, 4.0)]]
+    weights = [forecast_ets(history, 12, SEASON).weights for history in histories]
+    together = _run_ets_many(histories, 12, SEASON, weights)
+    for history, fitted, point in zip(histories, weights, together):
+        alone = forecast_ets(history, 12, SEASON, weights=fitted)
+        np.testing.assert_array_equal(point.mean, alone.mean)
+        np.testing.assert_array_equal(point.sd, alone.sd)
+        assert point.weights == fitted
+
+
 @pytest.mark.parametrize("method", ["sba", "tsb"])
 def test_one_pass_forecasts_equal_fits_on_the_data_before_each_origin(method):
     rng = np.random.default_rng(6)
@@ -297,7 +311,7 @@ def test_a_series_that_grew_is_run_through_its_stored_fit_and_a_new_one_is_fitte
     shop = next(item for item in setup.series if item.series_key == "shop")
     shop_fit = old_fits.set_index("series_key").loc["shop"]
     assert shop_fit["selected_method"] == "ets"
-    expected = forecast_with_fit(shop, "ets", shop_fit["selected_weights"], 12, SEASON)
+    expected = forecast_with_fits([shop], [("ets", shop_fit["selected_weights"])], 12, SEASON)[0]
     shop_rows = forecasts[(forecasts["series_key"] == "shop") & forecasts["is_trading_day"]]
     np.testing.assert_array_equal(shop_rows["forecast"].to_numpy(), on_trading_days(expected["forecast"], calendar))
     # The stored weights are not re-estimated: a fresh fit on all the days forecasts otherwise.
