@@ -6,6 +6,12 @@ order_lines as {{ not_materialized() }} (
 
 ),
 
+orders as (
+
+    select * from {{ ref('fct_orders') }}
+
+),
+
 description_last_seen as (
 
     -- Collapsed to one row per description before ranking: a product has a handful of
@@ -45,6 +51,7 @@ sales as (
         max(case when line_type = 'sale' then unit_price end) as max_unit_price,
         avg(case when line_type = 'sale' then unit_price end) as avg_unit_price,
         cast(coalesce(sum(case when line_type = 'sale' then quantity end), 0) as bigint) as quantity_sold,
+        count(case when line_type = 'sale' then 1 end) as sale_lines,
         sum(case when is_product_line then line_revenue else 0 end) as net_revenue,
         max(case when line_type in ('non_product', 'adjustment') then 1 else 0 end) = 0 as is_product,
         count(*) as lines
@@ -54,26 +61,39 @@ sales as (
 
 ),
 
-product_sale_invoices as (
+invoices_with_repeated_codes as (
 
-    -- Orders are counted from one row per product and invoice, not with count(distinct): at
-    -- 100M lines, beside fct_orders under a 7 GB cap, DuckDB's distinct aggregates spilled
-    -- over 40 GB in two minutes; grouped first, the two models spilled 2 GB.
-    select
-        stock_code,
-        invoice_no
-    from order_lines
-    where line_type = 'sale'
-    group by stock_code, invoice_no
+    -- A code's orders are its sale lines, less the extra lines it has on an invoice that lists
+    -- it more than once: only invoices with more lines than codes can have those (483 of 515,068
+    -- at 10M synthetic lines). Grouping every sale line by code and invoice instead took 0.77 s
+    -- of the model's 1.3 s at 10M lines; this takes 0.07 s.
+    select invoice_no
+    from orders
+    where lines > distinct_products
 
 ),
 
-order_counts as (
+repeated_sale_lines as (
 
     select
         stock_code,
-        count(*) as orders
-    from product_sale_invoices
+        invoice_no,
+        count(*) - 1 as extra_lines
+    from order_lines
+    where
+        line_type = 'sale'
+        and invoice_no in (select invoices_with_repeated_codes.invoice_no from invoices_with_repeated_codes)
+    group by stock_code, invoice_no
+    having count(*) > 1
+
+),
+
+extra_sale_lines as (
+
+    select
+        stock_code,
+        sum(extra_lines) as extra_lines
+    from repeated_sale_lines
     group by stock_code
 
 ),
@@ -105,13 +125,13 @@ final as (
         cast(sales.avg_unit_price as decimal(18, 3)) as avg_unit_price,
         cast(sales.max_unit_price as decimal(18, 3)) as max_unit_price,
         sales.quantity_sold,
-        coalesce(order_counts.orders, 0) as orders,
+        cast(sales.sale_lines - coalesce(extra_sale_lines.extra_lines, 0) as bigint) as orders,
         cast(sales.net_revenue as decimal(18, 2)) as net_revenue,
         sales.lines
 
     from sales
-    left join order_counts
-        on sales.stock_code = order_counts.stock_code
+    left join extra_sale_lines
+        on sales.stock_code = extra_sale_lines.stock_code
     left join median_prices
         on sales.stock_code = median_prices.stock_code
     left join descriptions_ranked
