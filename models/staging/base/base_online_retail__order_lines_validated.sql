@@ -79,8 +79,8 @@ loaded_fingerprints as (
     -- Lines staged by earlier incremental loads: a new copy of one of them is a duplicate too.
     -- Only the new lines' fingerprints are looked up, so a nightly build does not deduplicate
     -- the whole history. None on a full build. A copy has the same timestamp too: joined on it
-    -- as well, the lookup reads only the loaded lines of the new lines' dates, since engines
-    -- skip the stored blocks outside that range (0.02 s against 0.28 s at 10M lines).
+    -- as well, the lookup reads only the loaded lines of the new lines' dates: DuckDB skips the
+    -- stored row groups outside their range (0.02 s against 0.28 s at 10M lines).
     {% if is_incremental() -%}
         select distinct loaded.line_fingerprint
         from {{ this }} as loaded
