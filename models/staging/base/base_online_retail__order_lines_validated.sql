@@ -74,6 +74,15 @@ later_copies as (
 
 ),
 
+new_fingerprints as (
+
+    select distinct
+        line_fingerprint,
+        invoiced_at
+    from typed_lines
+
+),
+
 loaded_fingerprints as (
 
     -- Lines staged by earlier incremental loads: a new copy of one of them is a duplicate too.
@@ -84,19 +93,14 @@ loaded_fingerprints as (
     {% if is_incremental() -%}
         select distinct loaded.line_fingerprint
         from {{ this }} as loaded
-        inner join (
-            select distinct
-                line_fingerprint,
-                invoiced_at
-            from typed_lines
-        ) as new_lines
+        inner join new_fingerprints
             on
-                loaded.line_fingerprint = new_lines.line_fingerprint
-                and loaded.invoiced_at = new_lines.invoiced_at
+                loaded.line_fingerprint = new_fingerprints.line_fingerprint
+                and loaded.invoiced_at = new_fingerprints.invoiced_at
         where loaded.rejection_reason is null
     {%- else -%}
         select line_fingerprint
-        from typed_lines
+        from new_fingerprints
         where false
     {%- endif %}
 
