@@ -42,7 +42,7 @@
 {% macro duckdb__register_order_lines() -%}
     {%- if not execute -%}{{- return('') -}}{%- endif -%}
     {%- set path = order_lines_path() -%}
-    {%- set quoted_path = duckdb__quote_literal(path) -%}
+    {%- set quoted_path = text_literal(path) -%}
     {%- if path.lower().endswith('.parquet') -%}
         {%- set first_file = duckdb__first_order_lines_file(path, quoted_path) -%}
         {%- set reader = "read_parquet(" ~ quoted_path ~ ", filename = true, file_row_number = true)" -%}
@@ -102,10 +102,6 @@
     from ({{ scanned }})
 {%- endmacro %}
 
-{% macro duckdb__quote_literal(text) -%}
-    {{- return("'" ~ (text | replace("'", "''")) ~ "'") -}}
-{%- endmacro %}
-
 {% macro duckdb__first_order_lines_file(path, quoted_path) -%}
     {%- set files = run_query("select file from glob(" ~ quoted_path ~ ") order by file limit 1").columns[0].values() | list -%}
     {%- if files | length == 0 -%}
@@ -124,7 +120,7 @@
     split are recorded in a temporary table instead of failing the scan (used by the check). -#}
 {% macro duckdb__order_lines_csv_reader(group, store_rejects, rejects_table='order_lines_read_errors') -%}
     {%- set files = [] -%}
-    {%- for file in group.files -%}{%- do files.append(duckdb__quote_literal(file)) -%}{%- endfor -%}
+    {%- for file in group.files -%}{%- do files.append(text_literal(file)) -%}{%- endfor -%}
     {%- set columns = [] -%}
     {%- for name in group.header -%}{%- do columns.append("'c" ~ loop.index ~ "': 'VARCHAR'") -%}{%- endfor -%}
     read_csv(
@@ -132,10 +128,10 @@
         header = true,
         auto_detect = false,
         columns = { {{- columns | join(', ') -}} },
-        delim = {{ duckdb__quote_literal(group.delimiter) }},
+        delim = {{ text_literal(group.delimiter) }},
         quote = '"',
         escape = '"',
-        encoding = {{ duckdb__quote_literal(var('raw_order_lines_encoding')) }},
+        encoding = {{ text_literal(var('raw_order_lines_encoding')) }},
         filename = true
         {%- if store_rejects %},
         store_rejects = true,
@@ -155,7 +151,7 @@
         not the history (0.8 s of a one-day build at 10M lines). -#}
     {%- set new_files = [] -%}
     {%- for file in duckdb__order_line_files_not_loaded_yet(quoted_path) -%}
-        {%- do new_files.append(duckdb__quote_literal(file)) -%}
+        {%- do new_files.append(text_literal(file)) -%}
     {%- endfor -%}
     {%- if not new_files -%}{{- return([]) -}}{%- endif -%}
     {#- The header is the bytes before the first line feed in the first 4 KiB, found on the hex
@@ -232,7 +228,6 @@
     full refresh, a first build or a full-build model. Files already loaded are skipped: they
     were checked when they were loaded. -#}
 {% macro duckdb__order_line_files_not_loaded_yet(quoted_path) -%}
-    {%- set glob_files = "select file from glob(" ~ quoted_path ~ ")" -%}
     {%- set base = graph.nodes.values()
         | selectattr('resource_type', 'equalto', 'model')
         | selectattr('name', 'equalto', 'base_online_retail__order_lines_typed')
@@ -250,7 +245,7 @@
         {%- endif -%}
     {%- endif -%}
     {%- set new_files_query -%}
-        {{ glob_files }}
+        select file from glob({{ quoted_path }})
         {% if loaded is not none -%}
         where file not in (select distinct source_file from {{ loaded }})
         {%- endif %}
@@ -351,7 +346,7 @@
 {% macro spark__register_order_lines() -%}
     {%- if not execute -%}{{- return('') -}}{%- endif -%}
     {%- set path = order_lines_path() -%}
-    {%- set quoted_path = "'" ~ (path | replace("\\", "\\\\") | replace("'", "\\'")) ~ "'" -%}
+    {%- set quoted_path = text_literal(path) -%}
     {%- if path.lower().endswith('.parquet') -%}
         {%- set options = "using parquet options (path " ~ quoted_path ~ ")" -%}
     {%- else -%}
