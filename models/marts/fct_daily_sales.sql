@@ -6,28 +6,9 @@ calendar as (
 
 ),
 
-order_lines as (
-
-    select * from {{ ref('stg_online_retail__order_lines') }}
-
-),
-
 daily_totals as (
 
-    select
-        invoice_date as sales_date,
-        count(*) as lines,
-        count(distinct case when line_type = 'sale' then invoice_no end) as orders,
-        count(distinct case when line_type = 'sale' then customer_id end) as customers,
-        cast(coalesce(sum(case when line_type = 'sale' then quantity end), 0) as bigint) as quantity,
-        sum(case when line_type = 'sale' then line_revenue else 0 end) as gross_revenue,
-        -sum(case when line_type in ('cancellation', 'return') then line_revenue else 0 end)
-            as returned_revenue,
-        sum(case when line_type in ('non_product', 'adjustment') then line_revenue else 0 end)
-            as non_product_revenue,
-        sum(line_revenue) as net_revenue
-    from order_lines
-    group by invoice_date
+    select * from {{ ref('int_order_lines_aggregated_to_days') }}
 
 ),
 

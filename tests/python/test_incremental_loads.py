@@ -36,6 +36,8 @@ COMPARED_TABLES = [
     "staging.rejected_order_lines",
     "intermediate.int_customer_lines_aggregated_to_customers",
     "intermediate.int_product_lines_aggregated_to_days",
+    "intermediate.int_order_lines_aggregated_to_days",
+    "intermediate.int_customer_lines_aggregated_to_months",
     "intermediate.int_customers_segmented_by_rfm",
     "marts.fct_order_lines",
     "marts.fct_orders",
@@ -54,6 +56,8 @@ STORED_FITS = ["marts.demand_forecast_results", "marts.customer_cluster_model", 
 MERGED_AGGREGATES = {
     "intermediate.int_customer_lines_aggregated_to_customers": ("customer_id", "net_revenue"),
     "intermediate.int_product_lines_aggregated_to_days": ("sales_date", "net_revenue"),
+    "intermediate.int_order_lines_aggregated_to_days": ("sales_date", "net_revenue"),
+    "intermediate.int_customer_lines_aggregated_to_months": ("customer_id", "net_revenue"),
     "marts.fct_orders": ("invoice_no", "net_value"),
 }
 

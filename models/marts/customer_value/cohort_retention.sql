@@ -12,12 +12,9 @@ customers as (
 
 ),
 
-order_lines as (
+customer_months as (
 
-    select * from {{ ref('fct_order_lines') }}
-    where
-        customer_id is not null
-        and is_product_line
+    select * from {{ ref('int_customer_lines_aggregated_to_months') }}
 
 ),
 
@@ -54,33 +51,17 @@ cohorts as (
 
 ),
 
-customer_months as (
-
-    select
-        customers.cohort_month,
-        order_lines.customer_id,
-        cast({{ dbt.date_trunc('month', 'order_lines.invoice_date') }} as date) as activity_month,
-        max(case when order_lines.line_type = 'sale' then 1 else 0 end) as is_active,
-        sum(order_lines.line_revenue) as net_revenue
-
-    from order_lines
-    inner join customers
-        on order_lines.customer_id = customers.customer_id
-    cross join as_of
-    where order_lines.invoice_date < as_of.as_of_date
-    group by customers.cohort_month, order_lines.customer_id, activity_month
-
-),
-
 cohort_activity as (
 
     select
-        cohort_month,
-        activity_month,
-        sum(is_active) as customers_active,
-        sum(net_revenue) as revenue
+        customers.cohort_month,
+        customer_months.activity_month,
+        sum(case when customer_months.is_active then 1 else 0 end) as customers_active,
+        sum(customer_months.net_revenue) as revenue
     from customer_months
-    group by cohort_month, activity_month
+    inner join customers
+        on customer_months.customer_id = customers.customer_id
+    group by customers.cohort_month, customer_months.activity_month
 
 ),
 
