@@ -153,6 +153,7 @@ def daily_product_sales(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFram
     product_lines["sale_invoice"] = product_lines["invoice_no"].where(is_sale)
     product_lines["sale_customer"] = product_lines["customer_id"].where(is_sale)
     days = product_lines.groupby(["stock_code", "invoice_date"]).agg(
+        lines=("sold", "size"),
         quantity=("sold", "sum"),
         returned_quantity=("returned", "sum"),
         net_revenue=("line_revenue", "sum"),
@@ -167,15 +168,15 @@ def daily_product_sales(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFram
     ]
     grid = pd.concat(spans, ignore_index=True)
     daily = grid.merge(days.reset_index(), on=["stock_code", "invoice_date"], how="left")
-    for column in ["quantity", "returned_quantity", "orders", "customers"]:
+    for column in ["lines", "quantity", "returned_quantity", "orders", "customers"]:
         daily[column] = daily[column].fillna(0).astype("int64")
     daily["net_revenue"] = daily["net_revenue"].fillna(0.0).round(2)
     daily["iso_day_of_week"] = daily["invoice_date"].dt.day_of_week + 1
     daily["is_trading_day"] = daily["invoice_date"].isin(trading_days)
     daily = daily.rename(columns={"invoice_date": "sales_date"})
     return daily[[
-        "stock_code", "sales_date", "iso_day_of_week", "is_trading_day", "quantity", "returned_quantity",
-        "net_revenue", "orders", "customers",
+        "stock_code", "sales_date", "iso_day_of_week", "is_trading_day", "lines", "quantity",
+        "returned_quantity", "net_revenue", "orders", "customers",
     ]].sort_values(["stock_code", "sales_date"], ignore_index=True)
 
 

@@ -151,6 +151,7 @@ product_days as (
     select
         stock_code,
         invoice_date as sales_date,
+        count(*) as lines,
         coalesce(sum(quantity) filter (line_type = 'sale'), 0) as quantity,
         coalesce(-sum(quantity) filter (line_type <> 'sale'), 0) as returned_quantity,
         sum(line_revenue) as net_revenue,
@@ -174,6 +175,7 @@ select
     grid.sales_date,
     isodow(grid.sales_date) as iso_day_of_week,
     trading_days.invoice_date is not null as is_trading_day,
+    coalesce(product_days.lines, 0) as lines,
     cast(coalesce(product_days.quantity, 0) as bigint) as quantity,
     cast(coalesce(product_days.returned_quantity, 0) as bigint) as returned_quantity,
     cast(coalesce(product_days.net_revenue, 0) as decimal(18, 2)) as net_revenue,

@@ -1,3 +1,18 @@
+{{
+    config(
+        materialized=aggregate_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key=['stock_code', 'sales_date'],
+        on_schema_change='fail',
+        full_refresh=full_refresh_when_as_of_date_is_set(),
+    )
+}}
+
+{#- A nightly build rewrites only the rows that can have changed: every product's row on a day
+    whose product lines within the selling lives no longer add up to the stored ones, or whose
+    trading status changed, and the days a product's selling life gained. Lines are only ever
+    appended, so a selling life only grows, and a changed row always changes its day's lines. -#}
+
 with
 
 calendar as (
@@ -38,24 +53,111 @@ product_calendar as (
 
 ),
 
+stored_rows as (
+
+    -- What earlier builds wrote: none on a full build, which so writes every row.
+    {% if is_incremental() -%}
+        select
+            stock_code,
+            sales_date,
+            is_trading_day,
+            lines
+        from {{ this }}
+    {%- else -%}
+        select
+            stock_code,
+            sales_date,
+            true as is_trading_day,
+            lines
+        from product_days
+        where false
+    {%- endif %}
+
+),
+
+stored_selling_life as (
+
+    select
+        stock_code,
+        min(sales_date) as first_stored_date,
+        max(sales_date) as last_stored_date
+    from stored_rows
+    group by stock_code
+
+),
+
+stored_days as (
+
+    select
+        sales_date,
+        is_trading_day,
+        sum(lines) as lines
+    from stored_rows
+    group by sales_date, is_trading_day
+
+),
+
+day_lines_within_selling_life as (
+
+    select
+        product_days.sales_date,
+        sum(product_days.lines) as lines
+    from product_days
+    inner join selling_life
+        on
+            product_days.stock_code = selling_life.stock_code
+            and product_days.sales_date between selling_life.first_sold_date and selling_life.last_sold_date
+    group by product_days.sales_date
+
+),
+
+stored_days_to_rewrite as (
+
+    select stored_days.sales_date
+    from stored_days
+    inner join calendar
+        on stored_days.sales_date = calendar.calendar_date
+    left join day_lines_within_selling_life
+        on stored_days.sales_date = day_lines_within_selling_life.sales_date
+    where
+        coalesce(day_lines_within_selling_life.lines, 0) <> stored_days.lines
+        or calendar.is_trading_day <> stored_days.is_trading_day
+
+),
+
+product_calendar_to_write as (
+
+    select product_calendar.*
+    from product_calendar
+    left join stored_selling_life
+        on product_calendar.stock_code = stored_selling_life.stock_code
+    where
+        stored_selling_life.stock_code is null
+        or product_calendar.sales_date < stored_selling_life.first_stored_date
+        or product_calendar.sales_date > stored_selling_life.last_stored_date
+        or product_calendar.sales_date in (select stored_days_to_rewrite.sales_date from stored_days_to_rewrite)
+
+),
+
 final as (
 
     select
-        product_calendar.stock_code,
-        product_calendar.sales_date,
-        product_calendar.iso_day_of_week,
-        product_calendar.is_trading_day,
+        product_calendar_to_write.stock_code,
+        product_calendar_to_write.sales_date,
+        product_calendar_to_write.iso_day_of_week,
+        product_calendar_to_write.is_trading_day,
+        coalesce(product_days.lines, 0) as lines,
         coalesce(product_days.quantity, 0) as quantity,
         coalesce(product_days.returned_quantity, 0) as returned_quantity,
         coalesce(product_days.net_revenue, 0) as net_revenue,
         coalesce(product_days.orders, 0) as orders,
         coalesce(product_days.customers, 0) as customers
 
-    from product_calendar
+    from product_calendar_to_write
     left join product_days
         on
-            product_calendar.stock_code = product_days.stock_code
-            and product_calendar.sales_date = product_days.sales_date
+            product_calendar_to_write.stock_code = product_days.stock_code
+            and product_calendar_to_write.sales_date = product_days.sales_date
 
 )
 

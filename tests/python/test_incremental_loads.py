@@ -59,6 +59,7 @@ MERGED_AGGREGATES = {
     "intermediate.int_order_lines_aggregated_to_days": ("sales_date", "net_revenue"),
     "intermediate.int_customer_lines_aggregated_to_months": ("customer_id", "net_revenue"),
     "marts.fct_orders": ("invoice_no", "net_value"),
+    "marts.fct_daily_product_sales": ("sales_date", "net_revenue"),
 }
 
 pytestmark = pytest.mark.skipif(
