@@ -21,7 +21,7 @@ calendar as (
 
 ),
 
-product_days as (
+product_days as {{ not_materialized() }} (
 
     select * from {{ ref('int_product_lines_aggregated_to_days') }}
 
@@ -40,20 +40,7 @@ selling_life as (
 
 ),
 
-product_calendar as (
-
-    select
-        selling_life.stock_code,
-        calendar.calendar_date as sales_date,
-        calendar.iso_day_of_week,
-        calendar.is_trading_day
-    from selling_life
-    inner join calendar
-        on calendar.calendar_date between selling_life.first_sold_date and selling_life.last_sold_date
-
-),
-
-stored_rows as (
+stored_rows as {{ not_materialized() }} (
 
     -- What earlier builds wrote: none on a full build, which so writes every row.
     {% if is_incremental() -%}
@@ -125,27 +112,74 @@ stored_days_to_rewrite as (
 
 ),
 
-product_calendar_to_write as (
+selling_life_ranges_to_write as (
 
-    select product_calendar.*
-    from product_calendar
+    -- The days of each selling life not stored yet: all of it on a full build and for a
+    -- product sold for the first time, else the days gained before or after the stored ones.
+    select
+        selling_life.stock_code,
+        selling_life.first_sold_date as first_date,
+        selling_life.last_sold_date as last_date
+    from selling_life
     left join stored_selling_life
-        on product_calendar.stock_code = stored_selling_life.stock_code
-    where
-        stored_selling_life.stock_code is null
-        or product_calendar.sales_date < stored_selling_life.first_stored_date
-        or product_calendar.sales_date > stored_selling_life.last_stored_date
-        or product_calendar.sales_date in (select stored_days_to_rewrite.sales_date from stored_days_to_rewrite)
+        on selling_life.stock_code = stored_selling_life.stock_code
+    where stored_selling_life.stock_code is null
+
+    union all
+
+    select
+        selling_life.stock_code,
+        selling_life.first_sold_date as first_date,
+        cast({{ dbt.dateadd('day', -1, 'stored_selling_life.first_stored_date') }} as date) as last_date
+    from selling_life
+    inner join stored_selling_life
+        on selling_life.stock_code = stored_selling_life.stock_code
+    where selling_life.first_sold_date < stored_selling_life.first_stored_date
+
+    union all
+
+    select
+        selling_life.stock_code,
+        cast({{ dbt.dateadd('day', 1, 'stored_selling_life.last_stored_date') }} as date) as first_date,
+        selling_life.last_sold_date as last_date
+    from selling_life
+    inner join stored_selling_life
+        on selling_life.stock_code = stored_selling_life.stock_code
+    where selling_life.last_sold_date > stored_selling_life.last_stored_date
+
+),
+
+product_days_to_write as (
+
+    select
+        selling_life_ranges_to_write.stock_code,
+        calendar.calendar_date as sales_date
+    from selling_life_ranges_to_write
+    inner join calendar
+        on
+            calendar.calendar_date
+            between selling_life_ranges_to_write.first_date and selling_life_ranges_to_write.last_date
+
+    union all
+
+    -- A stored selling life has a row on every day it spans, so these are the stored products
+    -- of the days to rewrite (none of them in the ranges above).
+    select
+        stored_rows.stock_code,
+        stored_rows.sales_date
+    from stored_rows
+    inner join stored_days_to_rewrite
+        on stored_rows.sales_date = stored_days_to_rewrite.sales_date
 
 ),
 
 final as (
 
     select
-        product_calendar_to_write.stock_code,
-        product_calendar_to_write.sales_date,
-        product_calendar_to_write.iso_day_of_week,
-        product_calendar_to_write.is_trading_day,
+        product_days_to_write.stock_code,
+        product_days_to_write.sales_date,
+        calendar.iso_day_of_week,
+        calendar.is_trading_day,
         coalesce(product_days.lines, 0) as lines,
         coalesce(product_days.quantity, 0) as quantity,
         coalesce(product_days.returned_quantity, 0) as returned_quantity,
@@ -153,11 +187,13 @@ final as (
         coalesce(product_days.orders, 0) as orders,
         coalesce(product_days.customers, 0) as customers
 
-    from product_calendar_to_write
+    from product_days_to_write
+    inner join calendar
+        on product_days_to_write.sales_date = calendar.calendar_date
     left join product_days
         on
-            product_calendar_to_write.stock_code = product_days.stock_code
-            and product_calendar_to_write.sales_date = product_days.sales_date
+            product_days_to_write.stock_code = product_days.stock_code
+            and product_days_to_write.sales_date = product_days.sales_date
 
 )
 
