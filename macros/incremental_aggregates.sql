@@ -29,17 +29,18 @@
 
 {#- A condition on `lines_cte` (the model's filtered order lines) true for the lines of every
     key whose line count differs from the `lines` the model stored for it: all lines on a full
-    build. line_key is the key in the order lines, stored_key its name in the model. The CTE is
+    build. line_key is the key in the order lines, stored_key its name in the model; line_count
+    counts the lines of a key (`sum(lines)` where lines_cte holds rows already counted). The CTE is
     then read twice: declared {{ not_materialized() }}, the count reads only the key column
     (a one-day merge of fct_orders took 0.1-0.2 s instead of 0.9-1.1 s at 10M lines). -#}
-{% macro only_keys_with_new_lines(line_key, lines_cte, stored_key=none) -%}
+{% macro only_keys_with_new_lines(line_key, lines_cte, stored_key=none, line_count='count(*)') -%}
     {%- if is_incremental() -%}
         {{ line_key }} in (
             select line_counts.refresh_key
             from (
                 select
                     {{ line_key }} as refresh_key,
-                    count(*) as lines
+                    {{ line_count }} as lines
                 from {{ lines_cte }}
                 group by {{ line_key }}
             ) as line_counts

@@ -73,19 +73,19 @@ stored_selling_life as (
 
 ),
 
-stored_days as (
+stored_trading_days as (
 
-    select
+    select distinct
         sales_date,
-        is_trading_day,
-        sum(lines) as lines
+        is_trading_day
     from stored_rows
-    group by sales_date, is_trading_day
 
 ),
 
 day_lines_within_selling_life as (
 
+    -- The lines a day's stored rows count: a product's lines outside its selling life (returns
+    -- before its first sale, say) are in no row.
     select
         product_days.sales_date,
         sum(product_days.lines) as lines
@@ -98,17 +98,23 @@ day_lines_within_selling_life as (
 
 ),
 
+days_with_new_lines as (
+
+    select sales_date
+    from day_lines_within_selling_life
+    where {{ only_keys_with_new_lines('sales_date', 'day_lines_within_selling_life', line_count='sum(lines)') }}
+
+),
+
 stored_days_to_rewrite as (
 
-    select stored_days.sales_date
-    from stored_days
+    select stored_trading_days.sales_date
+    from stored_trading_days
     inner join calendar
-        on stored_days.sales_date = calendar.calendar_date
-    left join day_lines_within_selling_life
-        on stored_days.sales_date = day_lines_within_selling_life.sales_date
+        on stored_trading_days.sales_date = calendar.calendar_date
     where
-        coalesce(day_lines_within_selling_life.lines, 0) <> stored_days.lines
-        or calendar.is_trading_day <> stored_days.is_trading_day
+        stored_trading_days.sales_date in (select days_with_new_lines.sales_date from days_with_new_lines)
+        or calendar.is_trading_day <> stored_trading_days.is_trading_day
 
 ),
 
