@@ -21,17 +21,34 @@ cutoffs as (
 
 customer_invoices as (
 
-    -- Lines to invoices first, so the cutoffs multiply invoices rather than lines.
+    -- Lines to invoices first, so the cutoffs multiply invoices rather than lines. An invoice
+    -- is dated by its first line, as in fct_orders, so it is one row here and the invoices
+    -- below are counted without distinct aggregates: at 100M lines, beside dim_products under
+    -- the 7 GB cap, those spilled over 50 GB in 80 s and filled the disk.
     select
         customer_id,
         invoice_no,
-        invoice_date,
+        min(invoice_date) as invoice_date,
         max(case when line_type = 'sale' then 1 else 0 end) = 1 as is_purchase,
         coalesce(sum(case when line_type = 'sale' then quantity end), 0) as items_bought,
         coalesce(sum(case when line_type = 'sale' then line_revenue end), 0) as gross_revenue,
         coalesce(-sum(case when line_type <> 'sale' then line_revenue end), 0) as returned_revenue
     from order_lines
-    group by customer_id, invoice_no, invoice_date
+    group by customer_id, invoice_no
+
+),
+
+customer_invoices_flagged as (
+
+    -- A cutoff keeps or drops all of a day's invoices together, so counting each customer's
+    -- first purchase invoice of a day counts that customer's purchase days.
+    select
+        *,
+        is_purchase and row_number() over (
+            partition by customer_id, invoice_date, is_purchase
+            order by invoice_no
+        ) = 1 as is_first_purchase_of_day
+    from customer_invoices
 
 ),
 
@@ -47,6 +64,19 @@ customer_products as (
 
 ),
 
+customer_new_products_by_day as (
+
+    -- Products to one row per customer and day of first purchase before the cutoffs multiply
+    -- them: at 10M lines, 0.36M rows instead of 6.4M customer-product pairs.
+    select
+        customer_id,
+        first_bought_date,
+        count(*) as new_products
+    from customer_products
+    group by customer_id, first_bought_date
+
+),
+
 invoices_before_cutoff as (
 
     select
@@ -56,6 +86,7 @@ invoices_before_cutoff as (
         customer_invoices.invoice_no,
         customer_invoices.invoice_date,
         customer_invoices.is_purchase,
+        customer_invoices.is_first_purchase_of_day,
         customer_invoices.items_bought,
         customer_invoices.gross_revenue,
         customer_invoices.returned_revenue,
@@ -67,7 +98,7 @@ invoices_before_cutoff as (
         and {{ days_between('customer_invoices.invoice_date', 'cutoffs.cutoff_date') }}
         <= 2 * {{ var('holdout_days') }} as is_in_previous_window
 
-    from customer_invoices
+    from customer_invoices_flagged as customer_invoices
     inner join cutoffs
         on customer_invoices.invoice_date < cutoffs.cutoff_date
 
@@ -77,12 +108,12 @@ products_before_cutoff as (
 
     select
         cutoffs.cutoff_name,
-        customer_products.customer_id,
-        count(*) as distinct_products
-    from customer_products
+        customer_new_products_by_day.customer_id,
+        sum(customer_new_products_by_day.new_products) as distinct_products
+    from customer_new_products_by_day
     inner join cutoffs
-        on customer_products.first_bought_date < cutoffs.cutoff_date
-    group by cutoffs.cutoff_name, customer_products.customer_id
+        on customer_new_products_by_day.first_bought_date < cutoffs.cutoff_date
+    group by cutoffs.cutoff_name, customer_new_products_by_day.customer_id
 
 ),
 
@@ -94,15 +125,15 @@ customer_cutoff_totals as (
         customer_id,
         min(case when is_purchase then invoice_date end) as first_order_date,
         max(case when is_purchase then invoice_date end) as last_order_date,
-        count(distinct case when is_purchase then invoice_no end) as frequency,
-        count(distinct case when is_purchase then invoice_date end) as purchase_days,
+        count(case when is_purchase then 1 end) as frequency,
+        count(case when is_first_purchase_of_day then 1 end) as purchase_days,
         cast(sum(items_bought) as bigint) as items_bought,
         sum(gross_revenue) as gross_revenue,
         sum(returned_revenue) as returned_revenue,
-        count(distinct case when is_purchase and is_in_last_window then invoice_no end) as orders_last_window,
+        count(case when is_purchase and is_in_last_window then 1 end) as orders_last_window,
         sum(case when is_in_last_window then gross_revenue - returned_revenue else 0 end)
             as net_revenue_last_window,
-        count(distinct case when is_purchase and is_in_previous_window then invoice_no end)
+        count(case when is_purchase and is_in_previous_window then 1 end)
             as orders_previous_window,
         sum(case when is_in_previous_window then gross_revenue - returned_revenue else 0 end)
             as net_revenue_previous_window
