@@ -116,3 +116,23 @@
 {% macro spark__text_literal(text) -%}
     '{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}
+
+{#- Hooks around a model whose `row_number() ... <= N` filters DuckDB must compute as windows:
+    its top_n_window_elimination rewrite turns them into grouped top-N aggregates, and in
+    int_customer_recommendations_ranked at 100M order lines those spilled over 50 GB (a full
+    disk) where the windows spill 9 GB. The option is instance-wide in DuckDB, so the post-hook
+    puts it back for the models after. Other engines have no such rewrite. -#}
+{% macro top_n_window_elimination(enabled) -%}
+    {{- return(adapter.dispatch('top_n_window_elimination', 'customer_analytics')(enabled)) -}}
+{%- endmacro %}
+
+{% macro default__top_n_window_elimination(enabled) -%}
+{%- endmacro %}
+
+{% macro duckdb__top_n_window_elimination(enabled) -%}
+    {%- if enabled -%}
+        reset disabled_optimizers
+    {%- else -%}
+        set disabled_optimizers = 'top_n_window_elimination'
+    {%- endif -%}
+{%- endmacro %}

@@ -1,3 +1,10 @@
+{{
+    config(
+        pre_hook="{{ top_n_window_elimination(false) }}",
+        post_hook="{{ top_n_window_elimination(true) }}",
+    )
+}}
+
 {#- The top recommendations_per_customer products per basket set, recommender and customer.
 
     Recommender 'item_affinity': the best candidates of int_customer_products_scored_by_affinity
