@@ -19,12 +19,12 @@ cutoffs as (
 
 ),
 
-customer_invoices as (
+customer_invoice_totals as (
 
     -- Lines to invoices first, so the cutoffs multiply invoices rather than lines. An invoice
     -- is dated by its first line, as in fct_orders, so it is one row here and the invoices
-    -- below are counted without distinct aggregates: at 100M lines, beside dim_products under
-    -- the 7 GB cap, those spilled over 50 GB in 80 s and filled the disk.
+    -- below are counted as rows, not with distinct aggregates (at 100M lines beside
+    -- dim_products: 28.4 s instead of 34.6 s).
     select
         customer_id,
         invoice_no,
@@ -38,7 +38,7 @@ customer_invoices as (
 
 ),
 
-customer_invoices_flagged as (
+customer_invoices as (
 
     -- A cutoff keeps or drops all of a day's invoices together, so counting each customer's
     -- first purchase invoice of a day counts that customer's purchase days.
@@ -48,7 +48,7 @@ customer_invoices_flagged as (
             partition by customer_id, invoice_date, is_purchase
             order by invoice_no
         ) = 1 as is_first_purchase_of_day
-    from customer_invoices
+    from customer_invoice_totals
 
 ),
 
@@ -98,7 +98,7 @@ invoices_before_cutoff as (
         and {{ days_between('customer_invoices.invoice_date', 'cutoffs.cutoff_date') }}
         <= 2 * {{ var('holdout_days') }} as is_in_previous_window
 
-    from customer_invoices_flagged as customer_invoices
+    from customer_invoices
     inner join cutoffs
         on customer_invoices.invoice_date < cutoffs.cutoff_date
 
