@@ -106,7 +106,7 @@ def dbt_env(warehouse: Path) -> dict[str, str]:
 
 def dbt_command(command: str, lines_glob: str, workdir: Path) -> list[str]:
     return [
-        str(Path(sys.executable).parent / "dbt"), command,
+        str(Path(sys.executable).parent / "dbt"), command, "--no-use-colors",
         "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs"),
         "--vars", json.dumps({"raw_order_lines": lines_glob}),
     ]
@@ -138,9 +138,12 @@ def run_dbt_build(lines_glob: str, workdir: Path, fresh: bool = True, selector: 
 
 
 def build_errors(output: str) -> str:
-    """The lines of dbt's output that name what failed (its summary at the end), else the tail."""
-    errors = [line for line in output.splitlines() if "ERROR" in line or "Error" in line]
-    return "\n".join(errors[-12:]) if errors else output[-2000:]
+    """dbt's lines naming what failed, each with the two after it (the message, where it
+    arose), else the tail of the output."""
+    lines = output.splitlines()
+    starts = [index for index, line in enumerate(lines) if "ERROR" in line or "Error" in line]
+    picked = sorted({row for start in starts for row in range(start, min(start + 3, len(lines)))})
+    return "\n".join(lines[row] for row in picked[-24:]) if picked else output[-2000:]
 
 
 def node_seconds(run_results: dict) -> dict[str, float]:
@@ -284,7 +287,11 @@ def benchmark(name: str, folder: Path, workdir: Path, repeat: int, baselines: bo
         print(f"[{name}] full dbt build {attempt + 1}/{repeat} …", flush=True)
         measured, run_results = run_dbt_build(lines_glob, workdir / "build")
         if measured.returncode != 0:
-            result.failures.append(f"dbt build failed after {measured.seconds:.0f} s: " + build_errors(measured.output))
+            # What a failed 100M build had used by then is what tells a disk or memory limit apart.
+            result.failures.append(
+                f"dbt build failed after {measured.seconds:.0f} s, peak memory so far"
+                f" {measured.peak_memory_bytes / GB:.2f} GB: " + build_errors(measured.output)
+            )
             break
         builds.append(measured.seconds)
         peaks.append(measured.peak_memory_bytes)
@@ -365,6 +372,11 @@ def fmt(value: float | None, spec: str = ".1f", suffix: str = "") -> str:
     return "–" if value is None else f"{value:{spec}}{suffix}"
 
 
+def count(value: int) -> str:
+    """A count for the table; 0 means the warehouse was never counted (its build failed)."""
+    return f"{value:,}" if value else "–"
+
+
 def verdicts(results: list[DatasetResult]) -> list[str]:
     """One line per issue-7 target that these results can check: measured value and pass/fail."""
     lines = []
@@ -410,7 +422,8 @@ def report(results: list[DatasetResult], repeat: int, started: datetime, load_be
             if count is not None
         ) or "–"
         rows.append(
-            f"| {r.name} | {r.lines:,} | {r.customers:,} | {r.products:,} | {r.days} | {fmt(r.build_seconds)} "
+            f"| {r.name} | {count(r.lines)} | {count(r.customers)} | {count(r.products)} | {r.days} "
+            f"| {fmt(r.build_seconds)} "
             f"| {fmt(r.peak_memory_bytes and r.peak_memory_bytes / GB, '.2f')} | {fmt(r.incremental_seconds)} "
             f"| {fmt(r.ratio(r.incremental_seconds, r.build_seconds), '.0%')} | {fmt(r.sql_part_seconds)} "
             f"| {fmt(r.pandas_seconds)} | {fmt(r.ratio(r.pandas_seconds, r.sql_part_seconds), '.1f', '×')} "
