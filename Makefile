@@ -72,7 +72,7 @@ install-tableau: | $(VENV)/.installed
 		> $(VENV)/tableau-requirements.txt
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -r $(VENV)/tableau-requirements.txt
 
-# The optional `spark` group (README "Running on Spark"): dbt-spark and PySpark (~460 MB, needs
+# The optional `spark` group (README "Running on Spark"): dbt-spark and PySpark (~1.2 GB, needs
 # Java 17) in their own venv, so the default install stays small. tests/python/test_spark.py
 # uses it when it is there.
 SPARK_VENV := .venv-spark
