@@ -141,7 +141,8 @@ def customer_rfm(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def daily_product_sales(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """One row per product and day over each product's first-to-last sale day, zero-filled."""
+    """One row per product and day over each product's first-to-last day with a product line,
+    zero-filled."""
     trading_days = set(lines["invoice_date"].unique())
     first_day = lines["invoice_date"].min()
     product_lines = lines[
@@ -160,11 +161,11 @@ def daily_product_sales(lines: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFram
         orders=("sale_invoice", "nunique"),
         customers=("sale_customer", "nunique"),
     )
-    selling = days[days["quantity"] > 0].reset_index().groupby("stock_code")["invoice_date"].agg(["min", "max"])
+    life = days.reset_index().groupby("stock_code")["invoice_date"].agg(["min", "max"])
     calendar = pd.date_range(first_day, as_of - pd.Timedelta(days=1), freq="D")
     spans = [
         pd.DataFrame({"stock_code": code, "invoice_date": calendar[(calendar >= start) & (calendar <= end)]})
-        for code, start, end in selling.itertuples()
+        for code, start, end in life.itertuples()
     ]
     grid = pd.concat(spans, ignore_index=True)
     daily = grid.merge(days.reset_index(), on=["stock_code", "invoice_date"], how="left")

@@ -161,14 +161,14 @@ product_days as (
     where line_type in ('sale', 'cancellation', 'return') and invoice_date < as_of.as_of_date
     group by stock_code, invoice_date
 ),
-selling_life as (
-    select stock_code, min(sales_date) as first_sold, max(sales_date) as last_sold
-    from product_days where quantity > 0 group by stock_code
+product_life as (
+    select stock_code, min(sales_date) as first_line, max(sales_date) as last_line
+    from product_days group by stock_code
 ),
 grid as (
-    select selling_life.stock_code, cast(unnest(generate_series(first_sold, last_sold, interval 1 day)) as date)
+    select product_life.stock_code, cast(unnest(generate_series(first_line, last_line, interval 1 day)) as date)
         as sales_date
-    from selling_life
+    from product_life
 )
 select
     grid.stock_code,

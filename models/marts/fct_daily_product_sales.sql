@@ -9,9 +9,9 @@
 }}
 
 {#- A nightly build rewrites only the rows that can have changed: every product's row on a day
-    whose product lines within the selling lives no longer add up to the stored ones, or whose
-    trading status changed, and the days a product's selling life gained. Lines are only ever
-    appended, so a selling life only grows, and a changed row always changes its day's lines. -#}
+    whose product lines no longer add up to the stored ones, or whose trading status changed,
+    and the days a product's life gained. Lines are only ever appended, so a life only grows,
+    and a changed row always changes its day's lines. -#}
 
 with
 
@@ -27,16 +27,16 @@ product_days as {{ not_materialized() }} (
 
 ),
 
-selling_life as (
+product_life as (
 
-    -- A product's selling life runs from its first to its last day with a sale.
+    -- A product's life runs from its first to its last day with a product line, so a return
+    -- dated before its first sale or after its last one has its row, and every line is counted.
     select
         stock_code,
-        min(case when quantity > 0 then sales_date end) as first_sold_date,
-        max(case when quantity > 0 then sales_date end) as last_sold_date
+        min(sales_date) as first_line_date,
+        max(sales_date) as last_line_date
     from product_days
     group by stock_code
-    having max(quantity) > 0
 
 ),
 
@@ -62,7 +62,7 @@ stored_rows as {{ not_materialized() }} (
 
 ),
 
-stored_selling_life as (
+stored_product_life as (
 
     select
         stock_code,
@@ -82,27 +82,11 @@ stored_trading_days as (
 
 ),
 
-day_lines_within_selling_life as (
-
-    -- The lines a day's stored rows count: a product's lines outside its selling life (returns
-    -- before its first sale, say) are in no row.
-    select
-        product_days.sales_date,
-        sum(product_days.lines) as lines
-    from product_days
-    inner join selling_life
-        on
-            product_days.stock_code = selling_life.stock_code
-            and product_days.sales_date between selling_life.first_sold_date and selling_life.last_sold_date
-    group by product_days.sales_date
-
-),
-
 days_with_new_lines as (
 
-    select sales_date
-    from day_lines_within_selling_life
-    where {{ only_keys_with_new_lines('sales_date', 'day_lines_within_selling_life', line_count='sum(lines)') }}
+    select distinct sales_date
+    from product_days
+    where {{ only_keys_with_new_lines('sales_date', 'product_days', line_count='sum(lines)') }}
 
 ),
 
@@ -118,57 +102,57 @@ stored_days_to_rewrite as (
 
 ),
 
-selling_life_ranges_to_write as (
+product_life_ranges_to_write as (
 
-    -- The days of each selling life not stored yet: all of it on a full build and for a
-    -- product sold for the first time, else the days gained before or after the stored ones.
+    -- The days of each product's life not stored yet: all of it on a full build and for a new
+    -- product, else the days gained before or after the stored ones.
     select
-        selling_life.stock_code,
-        selling_life.first_sold_date as first_date,
-        selling_life.last_sold_date as last_date
-    from selling_life
-    left join stored_selling_life
-        on selling_life.stock_code = stored_selling_life.stock_code
-    where stored_selling_life.stock_code is null
+        product_life.stock_code,
+        product_life.first_line_date as first_date,
+        product_life.last_line_date as last_date
+    from product_life
+    left join stored_product_life
+        on product_life.stock_code = stored_product_life.stock_code
+    where stored_product_life.stock_code is null
 
     union all
 
     select
-        selling_life.stock_code,
-        selling_life.first_sold_date as first_date,
-        cast({{ dbt.dateadd('day', -1, 'stored_selling_life.first_stored_date') }} as date) as last_date
-    from selling_life
-    inner join stored_selling_life
-        on selling_life.stock_code = stored_selling_life.stock_code
-    where selling_life.first_sold_date < stored_selling_life.first_stored_date
+        product_life.stock_code,
+        product_life.first_line_date as first_date,
+        cast({{ dbt.dateadd('day', -1, 'stored_product_life.first_stored_date') }} as date) as last_date
+    from product_life
+    inner join stored_product_life
+        on product_life.stock_code = stored_product_life.stock_code
+    where product_life.first_line_date < stored_product_life.first_stored_date
 
     union all
 
     select
-        selling_life.stock_code,
-        cast({{ dbt.dateadd('day', 1, 'stored_selling_life.last_stored_date') }} as date) as first_date,
-        selling_life.last_sold_date as last_date
-    from selling_life
-    inner join stored_selling_life
-        on selling_life.stock_code = stored_selling_life.stock_code
-    where selling_life.last_sold_date > stored_selling_life.last_stored_date
+        product_life.stock_code,
+        cast({{ dbt.dateadd('day', 1, 'stored_product_life.last_stored_date') }} as date) as first_date,
+        product_life.last_line_date as last_date
+    from product_life
+    inner join stored_product_life
+        on product_life.stock_code = stored_product_life.stock_code
+    where product_life.last_line_date > stored_product_life.last_stored_date
 
 ),
 
 product_days_to_write as (
 
     select
-        selling_life_ranges_to_write.stock_code,
+        product_life_ranges_to_write.stock_code,
         calendar.calendar_date as sales_date
-    from selling_life_ranges_to_write
+    from product_life_ranges_to_write
     inner join calendar
         on
             calendar.calendar_date
-            between selling_life_ranges_to_write.first_date and selling_life_ranges_to_write.last_date
+            between product_life_ranges_to_write.first_date and product_life_ranges_to_write.last_date
 
     union all
 
-    -- A stored selling life has a row on every day it spans, so these are the stored products
+    -- A stored life has a row on every day it spans, so these are the stored products
     -- of the days to rewrite (none of them in the ranges above).
     select
         stored_rows.stock_code,

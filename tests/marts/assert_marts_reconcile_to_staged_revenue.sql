@@ -1,6 +1,7 @@
 -- Revenue is neither lost nor double counted between staging and the marts: the order lines,
 -- the orders and (for days before as_of_date) the daily shop sales add up to the staged
--- revenue. Orders and days round to the cent, so they may differ by half a cent per row.
+-- revenue, and the daily product sales to the staged product lines, line for line. Orders and
+-- days round to the cent, so they may differ by half a cent per row.
 
 with
 
@@ -9,7 +10,11 @@ staged as (
     select
         sum(line_revenue) as revenue,
         sum(case when invoice_date < {{ as_of_date() }} then line_revenue else 0 end)
-            as revenue_before_as_of
+            as revenue_before_as_of,
+        sum(case when invoice_date < {{ as_of_date() }} and is_product_line then line_revenue else 0 end)
+            as product_revenue_before_as_of,
+        sum(case when invoice_date < {{ as_of_date() }} and is_product_line then 1 else 0 end)
+            as product_lines_before_as_of
     from {{ ref('stg_online_retail__order_lines') }}
 
 ),
@@ -39,6 +44,16 @@ daily_sales as (
 
 ),
 
+daily_product_sales as (
+
+    select
+        sum(net_revenue) as revenue,
+        sum(lines) as line_count,
+        count(*) as row_count
+    from {{ ref('fct_daily_product_sales') }}
+
+),
+
 final as (
 
     select
@@ -48,11 +63,17 @@ final as (
         orders.revenue as orders_revenue,
         orders.row_count as orders_rows,
         daily_sales.revenue as daily_sales_revenue,
-        daily_sales.row_count as daily_sales_rows
+        daily_sales.row_count as daily_sales_rows,
+        staged.product_revenue_before_as_of as staged_product_revenue_before_as_of,
+        staged.product_lines_before_as_of as staged_product_lines_before_as_of,
+        daily_product_sales.revenue as daily_product_sales_revenue,
+        daily_product_sales.line_count as daily_product_sales_lines,
+        daily_product_sales.row_count as daily_product_sales_rows
     from staged
     cross join order_lines
     cross join orders
     cross join daily_sales
+    cross join daily_product_sales
 
 )
 
@@ -61,3 +82,5 @@ where
     order_lines_revenue <> staged_revenue
     or abs(orders_revenue - staged_revenue) > 0.005 * orders_rows
     or abs(daily_sales_revenue - staged_revenue_before_as_of) > 0.005 * daily_sales_rows
+    or daily_product_sales_lines <> staged_product_lines_before_as_of
+    or abs(daily_product_sales_revenue - staged_product_revenue_before_as_of) > 0.005 * daily_product_sales_rows
