@@ -72,7 +72,11 @@ window_lines as (
     from order_lines
     inner join customers
         on order_lines.customer_id = customers.customer_id
-    where order_lines.invoice_date < {{ dbt.dateadd('day', 60, 'customers.first_order_date') }}
+    -- A cancellation dated before the first purchase undoes a purchase from before the data
+    -- starts: it says nothing about the customer's first 60 days.
+    where
+        order_lines.invoice_date >= customers.first_order_date
+        and order_lines.invoice_date < {{ dbt.dateadd('day', 60, 'customers.first_order_date') }}
 
 ),
 
