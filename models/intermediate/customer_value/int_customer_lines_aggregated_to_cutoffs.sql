@@ -199,13 +199,13 @@ purchasers as (
 
 scored as (
 
-    -- Quintile scores within each cutoff, 5 = best (most recent, most frequent, highest value);
-    -- customer_id breaks ties so the scores are deterministic.
+    -- Quintile scores within each cutoff, 5 = best (most recent, most frequent, highest value),
+    -- by the rule of the RFM segments: customers with equal values share a score.
     select
         *,
-        ntile(5) over (partition by cutoff_name order by recency_days desc, customer_id asc) as r_score,
-        ntile(5) over (partition by cutoff_name order by frequency asc, customer_id asc) as f_score,
-        ntile(5) over (partition by cutoff_name order by monetary asc, customer_id asc) as m_score
+        {{ quintile_score('recency_days desc', partition_by='cutoff_name') }} as r_score,
+        {{ quintile_score('frequency asc', partition_by='cutoff_name') }} as f_score,
+        {{ quintile_score('monetary asc', partition_by='cutoff_name') }} as m_score
 
     from purchasers
 
@@ -236,9 +236,9 @@ final as (
         net_revenue_last_window,
         orders_previous_window,
         net_revenue_previous_window,
-        cast(r_score as integer) as r_score,
-        cast(f_score as integer) as f_score,
-        cast(m_score as integer) as m_score
+        r_score,
+        f_score,
+        m_score
 
     from scored
 
