@@ -1,7 +1,9 @@
 {#- One row per monthly acquisition cohort (month of first purchase) × month since first
     purchase, from month 0 to the month before as_of_date: how many of the cohort bought, the
     cohort's net product revenue that month and cumulatively per cohort customer. Months without
-    activity are zero rows, so every cohort has every month up to as_of_date. -#}
+    activity are zero rows, so every cohort has every month up to as_of_date. A customer's
+    months before the cohort month (cancellations of purchases from before the data starts) are
+    in no cohort month. -#}
 
 with
 
