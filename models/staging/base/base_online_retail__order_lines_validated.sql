@@ -108,15 +108,16 @@ loaded_fingerprints as (
 
 non_product_codes_seen as (
 
-    -- Matching the few distinct codes, not every line, keeps the prefix match cheap.
+    -- Matching the few distinct codes, not every line, keeps the prefix match cheap. Case is
+    -- ignored: the real data has a manual adjustment coded 'm' beside the usual 'M'.
     select distinct seen.stock_code
     from (select distinct stock_code from typed_lines) as seen
     inner join non_product_stock_codes as codes
         on
-            (codes.match_type = 'exact' and seen.stock_code = codes.stock_code)
+            (codes.match_type = 'exact' and upper(seen.stock_code) = upper(codes.stock_code))
             or (
                 codes.match_type = 'prefix'
-                and seen.stock_code like {{ dbt.concat(['codes.stock_code', "'%'"]) }}
+                and upper(seen.stock_code) like {{ dbt.concat(['upper(codes.stock_code)', "'%'"]) }}
             )
 
 ),
