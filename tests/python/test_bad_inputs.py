@@ -132,6 +132,11 @@ LOAD_CASES: dict[str, LoadCase] = {
         ("fractional_quantity.csv",), {("fractional_quantity.csv", 1): "non_integer_quantity"}, 1,
         {("fractional_quantity.csv", 2): {"quantity": 6}},
     ),
+    "unit_price_over_3_decimals": LoadCase(
+        ("unit_price_over_3_decimals.csv",),
+        {("unit_price_over_3_decimals.csv", 1): "unit_price_over_3_decimals"}, 1,
+        {("unit_price_over_3_decimals.csv", 2): {"unit_price": Decimal("3.390")}},
+    ),
     "text_in_unit_price": LoadCase(
         ("text_in_unit_price.csv",),
         {

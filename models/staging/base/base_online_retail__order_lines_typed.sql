@@ -81,6 +81,9 @@ validated as (
             when {{ try_cast_to('quantity_text', 'decimal(38, 6)') }} <> quantity then 'non_integer_quantity'
             when unit_price_text is null then 'missing_unit_price'
             when unit_price is null then 'non_numeric_unit_price'
+            -- Prices are kept to 3 decimals; a fourth would be rounded away, so the line is
+            -- rejected instead (2.5549; trailing zeros such as 3.3900 are fine).
+            when {{ try_cast_to('unit_price_text', 'decimal(38, 6)') }} <> unit_price then 'unit_price_over_3_decimals'
             when invoice_date_text is null then 'missing_invoice_date'
             when invoiced_at is null then 'unparseable_invoice_date'
             when invoiced_at < cast('{{ var("min_invoice_date") }}' as timestamp)
