@@ -630,7 +630,10 @@ def split_series(frame: pd.DataFrame) -> list[Series]:
 def summarise_backtest(series_rows: pd.DataFrame) -> pd.DataFrame:
     """Per demand class and over all series of a type, per method (and 'selected': each
     series' chosen method): the mean of the series' MASE, RMSSE and bias, and scored-day-weighted
-    coverage and pooled relative bias (from the series' bias and relative bias)."""
+    coverage and pooled relative bias (from the series' bias and relative bias). Over all series
+    only the methods every series of the type ran (the baseline and 'selected'): a method fitted
+    to some demand classes only would be averaged over other series than the baseline beside
+    it; its rows per demand class compare it on the same series."""
     rows = pd.concat(
         [series_rows, series_rows[series_rows["is_selected"]].assign(method=SELECTED, is_baseline=False)],
         ignore_index=True,
@@ -660,6 +663,8 @@ def summarise_backtest(series_rows: pd.DataFrame) -> pd.DataFrame:
         summary["coverage_80"] = summary["covered_80"] / summary["scored_days"]
         summary["coverage_95"] = summary["covered_95"] / summary["scored_days"]
         if level == "all":
+            series_per_type = summary[summary["method"] == SELECTED].set_index("series_type")["series_count"]
+            summary = summary[summary["series_count"] == summary["series_type"].map(series_per_type)].copy()
             summary["demand_class"] = "all"
         summary["series_key"] = summary["demand_class"]
         summary["metric_level"] = level

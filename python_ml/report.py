@@ -734,14 +734,21 @@ def product_forecasts(db: Warehouse) -> tuple[str, str]:
 
 @figure("forecast-backtest", "Forecast backtest against seasonal naive", "forecast_backtest_metrics")
 def backtest_table(db: Warehouse) -> tuple[str, str]:
-    """The backtest scores of the shop and of all products, the seasonal-naive baseline in bold."""
+    """The backtest scores of the shop, of the products of each demand class and of all
+    products, the seasonal-naive baseline in bold beside the methods run on the same series."""
     rows = db.rows(
         """
         select
-            case when metric_level = 'all' then 'all products' else series_key end as series,
+            case
+                when metric_level = 'all' then 'all products'
+                when metric_level = 'demand_class' then 'products: ' || demand_class
+                else series_key
+            end as series,
             method, is_baseline, series_count, origins, mase, rmsse, relative_bias, coverage_80, coverage_95
         from marts.forecast_backtest_metrics
-        where metric_level = 'all' or (metric_level = 'series' and series_type = 'shop')
+        where
+            metric_level in ('all', 'demand_class')
+            or (metric_level = 'series' and series_type = 'shop')
         order by metric_level, series, is_baseline desc, mase, method
         """
     )
@@ -770,7 +777,10 @@ def backtest_table(db: Warehouse) -> tuple[str, str]:
         "days that followed. MASE and RMSSE are errors scaled by the series' own in-sample seasonal-naive "
         "error (lower is better): compare each method with the seasonal-naive baseline (same weekday "
         "last week, in bold). Coverage is how often the actual fell inside the 80 % / 95 % interval; "
-        "'selected' scores each product's chosen method.",
+        "'selected' scores each product's chosen method. Each demand class runs its own methods "
+        "(ETS for smooth and erratic products, SBA and TSB for intermittent and lumpy ones), so they "
+        "are compared within their class; over all products only the baseline and 'selected' ran on "
+        "every product.",
     )
 
 

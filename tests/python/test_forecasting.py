@@ -22,6 +22,7 @@ from python_ml.forecasting import (
     forecast_demand,
     forecast_from_fits,
     forecast_with_fits,
+    summarise_backtest,
     _run_ets_many,
     forecast_ets,
     forecast_sba,
@@ -351,3 +352,31 @@ def test_a_forecast_calendar_shorter_than_a_week_is_refused():
     series, calendar = small_series()
     with pytest.raises(ValueError, match="forecast_horizon_days must be at least 7"):
         set_up_forecasts(series, calendar.head(6), 4)
+
+
+def test_summary_over_all_products_keeps_the_methods_every_product_ran():
+    # P1 (smooth) ran the baseline and ETS, P2 (intermittent) the baseline and SBA; each chose
+    # its non-baseline method. MASE: baseline 1.0 and 3.0, ETS 0.5, SBA 2.0. Over all products
+    # the baseline is (1 + 3) / 2 = 2.0 and 'selected' (0.5 + 2) / 2 = 1.25; ETS and SBA, each
+    # run on one product, appear only in their own class, beside that class's baseline.
+    def row(key, demand_class, method, mase, selected):
+        return {
+            "series_type": "product", "series_key": key, "demand_class": demand_class, "method": method,
+            "metric_level": "series", "series_count": 1, "is_baseline": method == "seasonal_naive",
+            "is_selected": selected, "origins": 4, "scored_days": 20, "mase": mase, "rmsse": mase,
+            "bias": 0.0, "relative_bias": 0.0, "error_sum": 0.0, "actual_sum": 10.0,
+            "coverage_80": 0.8, "coverage_95": 0.95,
+        }
+
+    series_rows = pd.DataFrame([
+        row("P1", "smooth", "seasonal_naive", 1.0, False), row("P1", "smooth", "ets", 0.5, True),
+        row("P2", "intermittent", "seasonal_naive", 3.0, False), row("P2", "intermittent", "sba", 2.0, True),
+    ])
+    summary = summarise_backtest(series_rows)
+    overall = summary[summary["metric_level"] == "all"].set_index("method")
+    assert sorted(overall.index) == ["seasonal_naive", "selected"]
+    assert overall.loc["seasonal_naive", "mase"] == pytest.approx(2.0)
+    assert overall.loc["selected", "mase"] == pytest.approx(1.25)
+    assert (overall["series_count"] == 2).all()
+    smooth = summary[(summary["metric_level"] == "demand_class") & (summary["demand_class"] == "smooth")]
+    assert smooth.set_index("method")["mase"].to_dict() == {"ets": 0.5, "seasonal_naive": 1.0, "selected": 0.5}
