@@ -345,10 +345,13 @@ def churn_risk_band(churn_risk: pd.Series) -> pd.Series:
 
 def expected_next_order_dates(features: pd.DataFrame, as_of_date: pd.Timestamp) -> pd.Series:
     """Expected date of the next order: last order + the customer's mean days between orders;
-    for one-time buyers, last order + the median of that mean over repeat buyers (the population's
-    typical gap). A date already past (the customer is overdue) becomes as_of_date: the order is
-    due now. NaT only when no customer has ordered twice."""
+    for one-time buyers, and for customers whose orders all fell on one day (a mean gap of 0
+    days says nothing about when they return), last order + the median of that mean over the
+    other repeat buyers (the population's typical gap). A date already past (the customer is
+    overdue) becomes as_of_date: the order is due now. NaT only when no customer has ordered on
+    two days."""
     gaps = features["avg_days_between_orders"].astype("float64")
+    gaps = gaps.where(gaps > 0)
     typical_gap = gaps.median()
     gap_days = gaps.fillna(typical_gap).round()
     expected = pd.to_datetime(features["last_order_date"]) + pd.to_timedelta(gap_days, unit="D")

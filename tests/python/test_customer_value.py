@@ -14,6 +14,7 @@ import pytest
 from python_ml import customer_value as cv
 
 MODELS = Path(__file__).resolve().parents[2] / "models" / "intermediate" / "customer_value"
+MACROS = Path(__file__).resolve().parents[2] / "macros"
 AS_OF = "2024-07-01"
 HOLDOUT_DAYS = 30
 
@@ -31,11 +32,14 @@ class _DbtMacros:
 
 def _render(model_file: str) -> str:
     environment = jinja2.Environment()
+    # The project's own scoring macro, rendered as is: it uses nothing dbt adds to Jinja.
+    rfm_scores = environment.from_string((MACROS / "rfm_scores.sql").read_text()).module
     environment.globals.update(
         ref=lambda name: name,
         var=lambda name, default=None: {"holdout_days": HOLDOUT_DAYS}[name],
         as_of_date=lambda: f"cast('{AS_OF}' as date)",
         days_between=lambda start, end: f"date_diff('day', {start}, {end})",
+        quintile_score=rfm_scores.quintile_score,
         dbt=_DbtMacros(),
     )
     return environment.from_string((MODELS / model_file).read_text()).render()
@@ -321,4 +325,21 @@ def test_expected_next_order_dates():
         pd.Timestamp("2024-07-01"),
         pd.Timestamp("2024-07-15"),
         pd.Timestamp("2024-08-07"),
+    ]
+
+
+def test_next_order_of_a_customer_whose_orders_fell_on_one_day_uses_the_typical_gap():
+    features = pd.DataFrame(
+        {
+            "last_order_date": pd.to_datetime(["2024-06-20", "2024-06-20", "2024-06-25"]),
+            "avg_days_between_orders": [0.0, 30.0, 40.0],
+        }
+    )
+    expected = cv.expected_next_order_dates(features, pd.Timestamp("2024-07-01"))
+    # Two orders on 06-20 (gap 0): the median of the real gaps, 35 d, gives 07-25, not "due now";
+    # the others: 06-20 + 30 d, 06-25 + 40 d. With the 0 counted the median would be 30.
+    assert expected.tolist() == [
+        pd.Timestamp("2024-07-25"),
+        pd.Timestamp("2024-07-20"),
+        pd.Timestamp("2024-08-04"),
     ]
