@@ -139,10 +139,14 @@ def evaluate_predictions(actual: pd.Series, predicted: pd.Series, evaluated_mode
     """Long metrics table for one model on the held-out rows: accuracy and macro-F1 (overall),
     precision, recall, f1 and support per actual segment, and one confusion_count per (actual,
     predicted) pair. Columns: evaluated_model, metric, actual_segment, predicted_segment, value.
-    Segments are the union of actual and predicted; a segment never predicted has precision 0."""
+    Macro-F1 averages over the segments of the held-out rows, the same for every model scored
+    on them (a segment only predicted would add an F1 of 0 to one model's average and not to
+    another's); the per-segment rows cover the union of actual and predicted segments, and a
+    segment never predicted has precision 0."""
     actual = actual.to_numpy()
     predicted = predicted.to_numpy()
     segments = sorted(set(actual) | set(predicted))
+    held_out_segments = sorted(set(actual))
     rows = [
         (evaluated_model, "accuracy", None, None, accuracy_score(actual, predicted)),
         (
@@ -150,7 +154,7 @@ def evaluate_predictions(actual: pd.Series, predicted: pd.Series, evaluated_mode
             "macro_f1",
             None,
             None,
-            f1_score(actual, predicted, labels=segments, average="macro", zero_division=0),
+            f1_score(actual, predicted, labels=held_out_segments, average="macro", zero_division=0),
         ),
     ]
     precision, recall, f1, support = precision_recall_fscore_support(

@@ -91,6 +91,14 @@ def test_evaluate_predictions_by_hand():
     assert value.index.is_unique
 
 
+def test_macro_f1_averages_over_the_held_out_segments_only():
+    # C is predicted once but held by no held-out customer. A: f1 1. B: precision 1/1, recall
+    # 1/2, f1 2/3. Macro-F1 (1 + 2/3) / 2; over A, B and C it would be (1 + 2/3 + 0) / 3.
+    metrics = sc.evaluate_predictions(pd.Series(["A", "A", "B", "B"]), pd.Series(["A", "A", "B", "C"]), "m")
+    assert metrics.loc[metrics["metric"] == "macro_f1", "value"].item() == pytest.approx((1 + 2 / 3) / 2)
+    assert metrics.loc[metrics["metric"] == "precision", "actual_segment"].tolist() == ["A", "B", "C"]
+
+
 def test_a_segment_never_predicted_has_zero_precision():
     metrics = sc.evaluate_predictions(pd.Series(["A", "B"]), pd.Series(["A", "A"]), "baseline")
     precision = metrics[metrics["metric"] == "precision"].set_index("actual_segment")["value"]
