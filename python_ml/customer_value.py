@@ -118,10 +118,13 @@ def fit_gradient_boosting(features: pd.DataFrame, targets: pd.DataFrame, seed: i
     and the targets of the window after it (both frames keyed by customer_id, one cutoff)."""
     training = features.merge(targets[["customer_id", *TARGET_COLUMNS]], on="customer_id", how="inner")
     training = training.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    if training["holdout_purchased"].nunique() < 2:
+    outcomes = training["holdout_purchased"].value_counts()
+    if len(outcomes) < 2 or outcomes.min() < CALIBRATION_FOLDS:
         raise ValueError(
-            "customer value: the training window has customers of one outcome only (all bought or "
-            "none did); widen the data or shorten var holdout_days."
+            f"customer value: the training window needs at least {CALIBRATION_FOLDS} customers who "
+            f"bought and {CALIBRATION_FOLDS} who did not (to calibrate the purchase probability), "
+            f"and has {int(outcomes.get(True, 0))} and {int(outcomes.get(False, 0))} of "
+            f"{len(training)}; widen the data or shorten var holdout_days."
         )
     matrix = build_model_matrix(training)
     settings = _boosting_settings(seed)

@@ -77,7 +77,10 @@ def split_customers(frame: pd.DataFrame, seed: int, test_share: float = TEST_SHA
             f"(load more history, or leave segment_classifier_results out of this build)"
         )
     labels = frame.loc[complete, "rfm_segment"]
-    stratify = labels if labels.value_counts().min() >= 2 else None
+    # A stratified split needs two customers per segment and a holdout with room for each.
+    holdout_size = int(np.ceil(test_share * len(complete)))
+    can_stratify = labels.value_counts().min() >= 2 and holdout_size >= labels.nunique()
+    stratify = labels if can_stratify else None
     training, holdout = train_test_split(complete, test_size=test_share, random_state=seed, stratify=stratify)
     split[training] = "training"
     split[holdout] = "holdout"

@@ -343,3 +343,13 @@ def test_next_order_of_a_customer_whose_orders_fell_on_one_day_uses_the_typical_
         pd.Timestamp("2024-07-20"),
         pd.Timestamp("2024-08-04"),
     ]
+
+
+def test_a_training_window_with_too_few_buyers_to_calibrate_says_so(synthetic):
+    features, targets = synthetic
+    evaluation = features[features["cutoff_name"] == "evaluation"]
+    window = targets[targets["cutoff_name"] == "evaluation"].copy()
+    window["holdout_purchased"] = False
+    window.loc[window.index[:3], "holdout_purchased"] = True  # 3 buyers: fewer than the 5 folds
+    with pytest.raises(ValueError, match=r"at least 5 customers who bought and 5 who did not .* has 3 and 397 of 400"):
+        cv.fit_gradient_boosting(evaluation, window, seed=1)

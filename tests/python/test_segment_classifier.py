@@ -53,6 +53,14 @@ def test_split_keeps_open_windows_out_and_holds_out_a_quarter():
     assert shares.between(0.2, 0.3).all()
 
 
+def test_split_does_not_stratify_when_the_holdout_cannot_hold_every_segment():
+    # 10 customers in 5 segments of 2: a quarter held out is 3 customers, too few for 5 segments.
+    frame = pd.DataFrame({"days_observed": [60] * 10, "rfm_segment": list("AABBCCDDEE")})
+    split = sc.split_customers(frame, seed=1)
+    assert (split == "holdout").sum() == 3
+    assert (split == "training").sum() == 7
+
+
 def test_country_codes_pool_rare_countries_as_other():
     countries = pd.Series(["France"] * 25 + ["Malta"] * 3 + ["Germany"] * 20)
     assert sc.country_categories(countries) == ["France", "Germany", "Other"]
