@@ -340,7 +340,9 @@ def silhouette_from_distances(distances: np.ndarray, labels: np.ndarray) -> floa
     means_to_others = sums / sizes
     means_to_others[np.arange(len(labels)), codes] = np.inf
     nearest_other = means_to_others.min(axis=1)
-    scores = (nearest_other - within) / np.maximum(within, nearest_other)
+    # Rows whose own and nearest other cluster are all at distance 0 score 0/0; sklearn takes 0.
+    with np.errstate(invalid="ignore"):
+        scores = np.nan_to_num((nearest_other - within) / np.maximum(within, nearest_other))
     scores[own_size == 1] = 0.0
     return float(scores.mean())
 

@@ -132,6 +132,15 @@ def test_silhouette_from_distances_matches_sklearn_with_a_singleton():
     assert clustering.silhouette_from_distances(distances, labels) == pytest.approx(silhouette_score(x, labels))
 
 
+def test_silhouette_from_distances_matches_sklearn_when_clusters_hold_identical_rows():
+    # Clusters 0 and 1 hold copies of one point: their rows are at distance 0 from their own and
+    # from the nearest other cluster (0/0), which sklearn scores 0. Cluster 2 lies apart.
+    x = np.array([[0.0, 0.0]] * 4 + [[5.0, 5.0]] * 2)
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    distances = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(axis=2))
+    assert clustering.silhouette_from_distances(distances, labels) == pytest.approx(silhouette_score(x, labels))
+
+
 def test_mean_best_match_jaccard_by_hand():
     # Cluster 0 {0,1}: best {0,1,2} -> 2/3. Cluster 1 {2,3}: best {3} -> 1/2. Mean 7/12.
     reference = np.array([0, 0, 1, 1])
