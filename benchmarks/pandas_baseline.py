@@ -54,10 +54,12 @@ def _normalise_customer_ids(text: pd.Series) -> pd.Series:
 
 
 def _is_non_product(stock_code: pd.Series) -> pd.Series:
+    """Whether each code is in the non-product list, in any case (as staging matches it)."""
     codes = pd.read_csv(NON_PRODUCT_CODES, dtype=str)
-    exact = set(codes.loc[codes["match_type"] == "exact", "stock_code"])
-    prefixes = tuple(codes.loc[codes["match_type"] == "prefix", "stock_code"])
-    return stock_code.isin(exact) | stock_code.str.startswith(prefixes)
+    exact = set(codes.loc[codes["match_type"] == "exact", "stock_code"].str.upper())
+    prefixes = tuple(codes.loc[codes["match_type"] == "prefix", "stock_code"].str.upper())
+    upper = stock_code.str.upper()
+    return upper.isin(exact) | upper.str.startswith(prefixes)
 
 
 def stage_order_lines(raw: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:

@@ -67,8 +67,8 @@ non_product as (
     select distinct valid.stock_code
     from (select distinct stock_code from valid) as valid
     inner join read_csv($codes, header = true, all_varchar = true) as codes
-        on (codes.match_type = 'exact' and valid.stock_code = codes.stock_code)
-        or (codes.match_type = 'prefix' and starts_with(valid.stock_code, codes.stock_code))
+        on (codes.match_type = 'exact' and upper(valid.stock_code) = upper(codes.stock_code))
+        or (codes.match_type = 'prefix' and starts_with(upper(valid.stock_code), upper(codes.stock_code)))
 )
 select
     valid.invoice_no,
