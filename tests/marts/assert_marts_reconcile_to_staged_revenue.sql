@@ -1,7 +1,10 @@
 -- Revenue is neither lost nor double counted between staging and the marts: the order lines,
 -- the orders and (for days before as_of_date) the daily shop sales add up to the staged
--- revenue, and the daily product sales to the staged product lines, line for line. Orders and
--- days round to the cent, so they may differ by half a cent per row.
+-- revenue; the daily product sales (before as_of_date) and the products to the staged product
+-- lines, and their lines to the staged lines, line for line; the customers (before as_of_date)
+-- to the staged product lines of known customers. Marts round to the cent, so they may differ
+-- by half a cent per row that holds lines. (The order lines are a view over staging: their
+-- check guards the view's filter.)
 
 with
 
@@ -14,7 +17,16 @@ staged as (
         sum(case when invoice_date < {{ as_of_date() }} and is_product_line then line_revenue else 0 end)
             as product_revenue_before_as_of,
         sum(case when invoice_date < {{ as_of_date() }} and is_product_line then 1 else 0 end)
-            as product_lines_before_as_of
+            as product_lines_before_as_of,
+        sum(case when is_product_line then line_revenue else 0 end) as product_revenue,
+        sum(
+            case
+                when invoice_date < {{ as_of_date() }} and is_product_line and customer_id is not null
+                    then line_revenue
+                else 0
+            end
+        ) as customer_product_revenue_before_as_of,
+        count(*) as line_count
     from {{ ref('stg_online_retail__order_lines') }}
 
 ),
@@ -49,8 +61,28 @@ daily_product_sales as (
     select
         sum(net_revenue) as revenue,
         sum(lines) as line_count,
-        count(*) as row_count
+        -- Only rows with lines carry a rounded revenue; the zero-filled days add no rounding.
+        sum(case when lines > 0 then 1 else 0 end) as row_count
     from {{ ref('fct_daily_product_sales') }}
+
+),
+
+products as (
+
+    select
+        sum(net_revenue) as revenue,
+        sum(lines) as line_count,
+        count(*) as row_count
+    from {{ ref('dim_products') }}
+
+),
+
+customers as (
+
+    select
+        sum(net_revenue) as revenue,
+        count(*) as row_count
+    from {{ ref('dim_customers') }}
 
 ),
 
@@ -68,12 +100,22 @@ final as (
         staged.product_lines_before_as_of as staged_product_lines_before_as_of,
         daily_product_sales.revenue as daily_product_sales_revenue,
         daily_product_sales.line_count as daily_product_sales_lines,
-        daily_product_sales.row_count as daily_product_sales_rows
+        daily_product_sales.row_count as daily_product_sales_rows,
+        staged.product_revenue as staged_product_revenue,
+        staged.line_count as staged_lines,
+        products.revenue as products_revenue,
+        products.line_count as products_lines,
+        products.row_count as products_rows,
+        staged.customer_product_revenue_before_as_of as staged_customer_product_revenue_before_as_of,
+        customers.revenue as customers_revenue,
+        customers.row_count as customers_rows
     from staged
     cross join order_lines
     cross join orders
     cross join daily_sales
     cross join daily_product_sales
+    cross join products
+    cross join customers
 
 )
 
@@ -84,3 +126,6 @@ where
     or abs(daily_sales_revenue - staged_revenue_before_as_of) > 0.005 * daily_sales_rows
     or daily_product_sales_lines <> staged_product_lines_before_as_of
     or abs(daily_product_sales_revenue - staged_product_revenue_before_as_of) > 0.005 * daily_product_sales_rows
+    or products_lines <> staged_lines
+    or abs(products_revenue - staged_product_revenue) > 0.005 * products_rows
+    or abs(customers_revenue - staged_customer_product_revenue_before_as_of) > 0.005 * customers_rows
