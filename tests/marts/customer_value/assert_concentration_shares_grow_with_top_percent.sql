@@ -1,6 +1,8 @@
 -- Within each group a larger top percent never holds a smaller revenue share or fewer
--- customers, and the 'all' group's revenue is customer_rfm's total monetary, as is the sum over
--- countries and the sum over RFM segments (every customer is in exactly one of each).
+-- customers; the top customers are the highest spenders, so their mean revenue is at least the
+-- group's (top_revenue / top_customers >= revenue / customers); and the 'all' group's revenue
+-- is customer_rfm's total monetary, as is the sum over countries and the sum over RFM segments
+-- (every customer is in exactly one of each).
 
 with
 
@@ -60,6 +62,15 @@ from stepped
 where
     stepped.top_customers < stepped.previous_top_customers
     or stepped.revenue_share < stepped.previous_revenue_share
+
+union all
+
+select
+    dimension,
+    dimension_value,
+    top_percent
+from concentration
+where top_revenue * customers < revenue * top_customers
 
 union all
 
