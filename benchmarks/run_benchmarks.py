@@ -372,7 +372,7 @@ def fmt(value: float | None, spec: str = ".1f", suffix: str = "") -> str:
     return "–" if value is None else f"{value:{spec}}{suffix}"
 
 
-def count(value: int) -> str:
+def fmt_count(value: int) -> str:
     """A count for the table; 0 means the warehouse was never counted (its build failed)."""
     return f"{value:,}" if value else "–"
 
@@ -422,7 +422,7 @@ def report(results: list[DatasetResult], repeat: int, started: datetime, load_be
             if count is not None
         ) or "–"
         rows.append(
-            f"| {r.name} | {count(r.lines)} | {count(r.customers)} | {count(r.products)} | {r.days} "
+            f"| {r.name} | {fmt_count(r.lines)} | {fmt_count(r.customers)} | {fmt_count(r.products)} | {r.days} "
             f"| {fmt(r.build_seconds)} "
             f"| {fmt(r.peak_memory_bytes and r.peak_memory_bytes / GB, '.2f')} | {fmt(r.incremental_seconds)} "
             f"| {fmt(r.ratio(r.incremental_seconds, r.build_seconds), '.0%')} | {fmt(r.sql_part_seconds)} "

@@ -4,9 +4,9 @@
     (frequency 1) therefore fills its whole score and the next score can be empty. The one rule
     for the RFM segments (int_customers_scored_rfm) and the customer-value cutoffs. -#}
 {% macro quintile_score(order_by, partition_by=none) -%}
-    {%- set window = ('partition by ' ~ partition_by ~ ' ' if partition_by else '') -%}
+    {%- set partition = 'partition by ' ~ partition_by if partition_by else '' -%}
     cast(
-        floor(5.0 * (rank() over ({{ window }}order by {{ order_by }}) - 1) / count(*) over ({{ window | trim }}))
+        floor(5.0 * (rank() over ({{ partition }} order by {{ order_by }}) - 1) / count(*) over ({{ partition }}))
         + 1 as integer
     )
 {%- endmacro %}
